@@ -106,7 +106,9 @@ class Connector(Protocol):
         """Yield the pages of ``stream`` changed since ``bookmark`` (all when None)."""
         ...
 
-    def read(self, targets: Sequence[Target], fields: Sequence[str]) -> dict[Target, dict[str, Any]]:
+    def read(
+        self, targets: Sequence[Target], fields: Sequence[str]
+    ) -> dict[Target, dict[str, Any]]:
         """Current values of ``fields`` on each target (a property target: its JSON)."""
         ...
 

@@ -142,5 +142,3 @@ class Figures:
         if self.forecast_finish is not None:
             out["forecast_finish"] = self.forecast_finish.isoformat()
         return out
-
-

@@ -1,0 +1,120 @@
+"""Turning results into what people read: JSON documents and rich tables (no printing)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.table import Table
+
+from evm_sync.config import Config
+from evm_sync.evm import Result
+from evm_sync.model import Weight
+
+HOUR_FIGURES = ("bac", "pv", "ev", "ac", "cv", "sv", "eac", "etc", "vac")
+INDEX_FIGURES = ("cpi", "spi", "tcpi", "tcpi_eac", "spi_t")
+PERIOD_FIGURES = ("es", "at", "sv_t", "ieac_t")
+
+
+def weight_json(weight: Weight) -> dict[str, Any]:
+    return {
+        "ticket_id": weight.ticket_id,
+        "hours": weight.hours,
+        "rule": weight.rule,
+        "detail": weight.detail,
+    }
+
+
+def result_json(job: str, result: Result) -> dict[str, Any]:
+    """The document ``compute --json`` prints."""
+    return {
+        "job": job,
+        "as_of": result.as_of.isoformat(),
+        "window": {"start": result.window.start.isoformat(), "end": result.window.end.isoformat()},
+        "figures": result.figures.as_dict(),
+        "kpis": result.kpis.as_dict(),
+        "weights": [weight_json(w) for w in result.weights],
+    }
+
+
+def _shown(value: Any, decimals: int, suffix: str = "") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.{decimals}f}{suffix}"
+    return str(value)
+
+
+def figures_table(job: str, result: Result, period: str) -> Table:
+    """Figures of one job, grouped as a lead reads them."""
+    figures = result.figures.as_dict()
+    table = Table(title=f"{job}: {result.window.start:%Y-%m-%d} to {result.window.end:%Y-%m-%d}, "
+                  f"as of {result.as_of:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("status", f"[bold]{figures['status']}[/bold]")
+    for name in HOUR_FIGURES:
+        table.add_row(name.upper(), _shown(figures[name], 1, " h"))
+    for name in INDEX_FIGURES:
+        table.add_row(
+            name.upper().replace("_T", "(t)").replace("_EAC", " (EAC)"), _shown(figures[name], 2)
+        )
+    table.add_row("% complete", _shown(_percent(figures["pct_complete"]), 1, " %"))
+    table.add_row("% spent", _shown(_percent(figures["pct_spent"]), 1, " %"))
+    for name in PERIOD_FIGURES:
+        table.add_row(name.upper().replace("_T", "(t)"), _shown(figures[name], 2, f" {period}s"))
+    table.add_row("forecast finish", _shown(figures["forecast_finish"], 0))
+    return table
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def kpi_table(result: Result) -> Table:
+    table = Table(title="support KPIs")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    for name, value in result.kpis.as_dict().items():
+        table.add_row(name.replace("_", " "), _shown(value, 2))
+    return table
+
+
+def weights_table(weights: Sequence[Weight], limit: int = 8) -> Table:
+    """A few weights with the reason for each (the explanation a lead asks for)."""
+    table = Table(title=f"weights ({len(weights)} tickets; first {min(limit, len(weights))})")
+    for column in ("ticket", "hours", "rule", "why"):
+        table.add_column(column, justify="right" if column == "hours" else "left")
+    for weight in weights[:limit]:
+        table.add_row(
+            f"{weight.source}/{weight.ticket_id}", f"{weight.hours:.2f}", weight.rule, weight.detail
+        )
+    return table
+
+
+def jobs_table(config: Config) -> Table:
+    """What ``check`` found: one row per job."""
+    table = Table(title="jobs")
+    for column in (
+        "job",
+        "sources",
+        "schedule",
+        "window",
+        "baseline",
+        "weights",
+        "earning",
+        "push",
+    ):
+        table.add_column(column)
+    for name, job in config.jobs.items():
+        baseline = job.baseline
+        plan = (
+            f"capacity {baseline.budget_hours or baseline.budget_hours_per_period:g} h"
+            if baseline.kind == "capacity"
+            else f"due ({', '.join(baseline.planned_finish)})"
+        )
+        window = job.window.kind + (f" {job.window.days} d" if job.window.days else "")
+        targets = ", ".join(f"{p.target.kind}:{p.target.ref()}" for p in job.push) or "—"
+        table.add_row(name, ", ".join(job.sources) or "—", job.schedule, window, plan,
+                      " > ".join(job.weighting.order), job.earning.rule, targets)  # fmt: skip
+    return table
