@@ -47,12 +47,12 @@ def _job(config, name: str | None):
 
 
 def cmd_check(args: argparse.Namespace, out: Console) -> int:
-    from evm_sync.render import jobs_table
+    from evm_sync.render import jobs_summary
 
     config = load_config(args.config, check_secrets=not args.no_secrets)
     out.print(f"{args.config}: OK, {len(config.sources)} sources, {len(config.jobs)} jobs")
     if config.jobs:
-        out.print(jobs_table(config))
+        out.print(jobs_summary(config))
     return EXIT_OK
 
 

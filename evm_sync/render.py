@@ -92,29 +92,40 @@ def weights_table(weights: Sequence[Weight], limit: int = 8) -> Table:
     return table
 
 
-def jobs_table(config: Config) -> Table:
-    """What ``check`` found: one row per job."""
-    table = Table(title="jobs")
-    for column in (
-        "job",
-        "sources",
-        "schedule",
-        "window",
-        "baseline",
-        "weights",
-        "earning",
-        "push",
-    ):
-        table.add_column(column)
+def jobs_summary(config: Config) -> Table:
+    """What ``check`` found: a block of lines per job, readable at any width."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
     for name, job in config.jobs.items():
         baseline = job.baseline
         plan = (
             f"capacity {baseline.budget_hours or baseline.budget_hours_per_period:g} h"
+            + ("" if baseline.budget_hours else " per period")
+            + f" ({baseline.calendar})"
             if baseline.kind == "capacity"
             else f"due ({', '.join(baseline.planned_finish)})"
         )
-        window = job.window.kind + (f" {job.window.days} d" if job.window.days else "")
-        targets = ", ".join(f"{p.target.kind}:{p.target.ref()}" for p in job.push) or "—"
-        table.add_row(name, ", ".join(job.sources) or "—", job.schedule, window, plan,
-                      " > ".join(job.weighting.order), job.earning.rule, targets)  # fmt: skip
+        window = job.window.kind + (f" {job.window.days} days" if job.window.days else "")
+        if job.window.kind == "fixed":
+            window += f" {job.window.start} to {job.window.end}"
+        targets = ", ".join(
+            f"{p.target.kind}:{p.target.ref()} "
+            + (f"({len(p.fields)} fields)" if p.fields else "(whole summary)")
+            for p in job.push
+        )
+        table.add_row(f"job {name}", "")
+        for label, value in (
+            ("sources", ", ".join(job.sources) or "none (compute from files only)"),
+            ("schedule", f"{job.schedule} ({job.timezone})"),
+            ("window", window),
+            ("baseline", plan),
+            (
+                "weights",
+                f"{' > '.join(job.weighting.order)}; class ({', '.join(job.weighting.class_by)})",
+            ),
+            ("earning", f"{job.earning.rule}; EAC {job.eac}; period {job.period}"),
+            ("push", targets or "nothing"),
+        ):
+            table.add_row(f"  {label}", value)
     return table
