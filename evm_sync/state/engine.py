@@ -19,7 +19,7 @@ def parse_url(raw: str) -> URL:
     """The SQLAlchemy URL for a ``[state] url``: postgres(ql):// goes through psycopg 3."""
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         scheme = raw.split(":", 1)[0] if ":" in raw else "?"
         raise StateError(
             f"state store URL with scheme {scheme!r} is not a valid database URL "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import URL, and_, bindparam, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from evm_sync.model import Ticket, Worklog
@@ -41,20 +41,20 @@ class StateStore(History, Locks, StoreBase):
     def open(cls, url: str) -> StateStore:
         """Connect, then create the schema or migrate it forward."""
         parsed = db.parse_url(url)
-        engine = db.connect(parsed)
+        shown = db.safe_url(parsed)
+        try:
+            engine = db.connect(parsed)
+        except (ImportError, OSError, SQLAlchemyError) as exc:
+            raise StateError(f"state store {shown}: cannot open: {_detail(exc, parsed)}") from None
         try:
             with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
                 _found, version = s.migrate(conn)
         except s.SchemaTooNew as exc:
             engine.dispose()
-            raise StateError(
-                f"state store {db.safe_url(parsed)}: {exc}; upgrade evm-sync to use it"
-            ) from None
+            raise StateError(f"state store {shown}: {exc}; upgrade evm-sync to use it") from None
         except SQLAlchemyError as exc:
             engine.dispose()
-            cause = getattr(exc, "orig", None) or exc
-            detail = db.scrub(str(cause), parsed)
-            raise StateError(f"state store {db.safe_url(parsed)}: cannot open: {detail}") from None
+            raise StateError(f"state store {shown}: cannot open: {_detail(exc, parsed)}") from None
         return cls(engine, parsed, version)
 
     def save_page(
@@ -167,3 +167,8 @@ class StateStore(History, Locks, StoreBase):
                 for source, n in conn.execute(stmt):
                     out.setdefault(source, {"tickets": 0, "worklogs": 0})[name] = n
         return out
+
+
+def _detail(exc: BaseException, url: URL) -> str:
+    """The database's own words for ``exc``, on one line, the password masked."""
+    return db.scrub(str(getattr(exc, "orig", None) or exc), url)
