@@ -105,7 +105,7 @@ def _push_one(client: JiraClient, catalog: Callable[[], FieldCatalog], write: Wr
         if target.kind == PROPERTY:
             return _push_property(client, write)
     except Rejected as error:
-        return WriteResult(target, ok=False, error=f"{target}: {error.message}")
+        return WriteResult(target, ok=False, error=f"{target} -> {error.status}: {error.message}")
     return WriteResult(target, ok=False, error=f"{target}: the Jira connector does not write it")
 
 
@@ -128,7 +128,7 @@ def _push_fields(client: JiraClient, catalog: FieldCatalog, write: Write) -> Wri
 def _explain(target: Target, ids: Mapping[str, str], error: Rejected) -> str:
     """Name each refused field (its id and the configured ref) and the issue."""
     if not error.field_errors:
-        return f"issue {target.id}: {error.message}"
+        return f"issue {target.id} -> {error.status}: {error.message}"
     refs = {fid: ref for ref, fid in ids.items()}
     parts = []
     for fid, message in error.field_errors.items():

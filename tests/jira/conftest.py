@@ -84,8 +84,16 @@ def sleeps() -> list[float]:
 def make(sleeps: list[float]) -> Callable[..., JiraConnector]:
     made: list[JiraConnector] = []
 
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:  # recorded, and the fake clock moves on
+        sleeps.append(seconds)
+        now[0] += seconds
+
     def factory(**changes: Any) -> JiraConnector:
-        connector = JiraConnector.from_options("acme-jira", options(**changes), sleep=sleeps.append)
+        connector = JiraConnector.from_options(
+            "acme-jira", options(**changes), sleep=sleep, clock=lambda: now[0]
+        )
         made.append(connector)
         return connector
 

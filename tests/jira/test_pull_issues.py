@@ -19,10 +19,22 @@ def pages(connector, bookmark=None, jql=None):
 
 def test_token_paging_follows_next_page_token_until_is_last(rsps, make):
     site(rsps)
-    rsps.get(SEARCH, json={"issues": [issue("1", "2026-03-01T10:00:00.000+0000")],
-                           "nextPageToken": "t2", "isLast": False})  # fmt: skip
-    rsps.get(SEARCH, json={"issues": [issue("2", "2026-03-01T11:00:00.000+0000")],
-                           "nextPageToken": "t3", "isLast": False})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "issues": [issue("1", "2026-03-01T10:00:00.000+0000")],
+            "nextPageToken": "t2",
+            "isLast": False,
+        },
+    )
+    rsps.get(
+        SEARCH,
+        json={
+            "issues": [issue("2", "2026-03-01T11:00:00.000+0000")],
+            "nextPageToken": "t3",
+            "isLast": False,
+        },
+    )
     rsps.get(SEARCH, json={"issues": [issue("3", "2026-03-01T12:00:00.000+0000")], "isLast": True})
 
     got = pages(make(), jql="project = OPS ORDER BY created DESC")
@@ -66,10 +78,16 @@ def test_start_bounds_the_first_sync_in_the_users_time_zone(rsps, make):
 
 def test_overlap_window_and_deduplication_by_id_and_updated(rsps, make):
     site(rsps, zone="Europe/Berlin")
-    rsps.get(SEARCH, json={"isLast": True, "issues": [
-        issue("1", "2026-06-01T09:58:00.000+0000"),
-        issue("2", "2026-06-01T10:00:00.000+0000"),
-    ]})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "isLast": True,
+            "issues": [
+                issue("1", "2026-06-01T09:58:00.000+0000"),
+                issue("2", "2026-06-01T10:00:00.000+0000"),
+            ],
+        },
+    )
     connector = make()
     first = pages(connector)
     bookmark = first[-1].bookmark
@@ -77,11 +95,17 @@ def test_overlap_window_and_deduplication_by_id_and_updated(rsps, make):
 
     # Next sync: issue 2 again unchanged (overlap), issue 1 changed, issue 3 appeared
     # late with an older timestamp (eventual consistency): only 1 and 3 are new.
-    rsps.get(SEARCH, json={"isLast": True, "issues": [
-        issue("3", "2026-06-01T09:59:00.000+0000"),
-        issue("2", "2026-06-01T10:00:00.000+0000"),
-        issue("1", "2026-06-01T10:03:00.000+0000"),
-    ]})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "isLast": True,
+            "issues": [
+                issue("3", "2026-06-01T09:59:00.000+0000"),
+                issue("2", "2026-06-01T10:00:00.000+0000"),
+                issue("1", "2026-06-01T10:03:00.000+0000"),
+            ],
+        },
+    )
     second = pages(connector, bookmark)
 
     assert [t.id for p in second for t in p.tickets] == ["3", "1"]
@@ -93,19 +117,31 @@ def test_overlap_window_and_deduplication_by_id_and_updated(rsps, make):
     assert ["1", "2026-06-01T10:03:00+00:00"] in final["seen"]
 
     # A third sync that sees the same three issues yields nothing new.
-    rsps.get(SEARCH, json={"isLast": True, "issues": [
-        issue("3", "2026-06-01T09:59:00.000+0000"),
-        issue("1", "2026-06-01T10:03:00.000+0000"),
-    ]})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "isLast": True,
+            "issues": [
+                issue("3", "2026-06-01T09:59:00.000+0000"),
+                issue("1", "2026-06-01T10:03:00.000+0000"),
+            ],
+        },
+    )
     assert [t.id for p in pages(connector, final) for t in p.tickets] == []
 
 
 def test_seen_pairs_older_than_the_window_are_dropped(rsps, make):
     site(rsps)
-    rsps.get(SEARCH, json={"isLast": True, "issues": [
-        issue("1", "2026-06-01T08:00:00.000+0000"),
-        issue("2", "2026-06-01T10:00:00.000+0000"),
-    ]})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "isLast": True,
+            "issues": [
+                issue("1", "2026-06-01T08:00:00.000+0000"),
+                issue("2", "2026-06-01T10:00:00.000+0000"),
+            ],
+        },
+    )
     bookmark = pages(make())[-1].bookmark
     assert [pair[0] for pair in bookmark["seen"]] == ["2"]
 
@@ -117,9 +153,15 @@ def test_a_foreign_bookmark_is_refused_clearly(rsps, make):
 
 def test_bad_issue_data_names_the_issue_and_field(rsps, make):
     site(rsps)
-    rsps.get(SEARCH, json={"isLast": True, "issues": [
-        issue("7", "2026-06-01T10:00:00.000+0000", key="OPS-7", created="not a date")
-    ]})  # fmt: skip
+    rsps.get(
+        SEARCH,
+        json={
+            "isLast": True,
+            "issues": [
+                issue("7", "2026-06-01T10:00:00.000+0000", key="OPS-7", created="not a date")
+            ],
+        },
+    )
     with pytest.raises(FatalError) as caught:
         pages(make())
     assert "issue OPS-7 field 'created'" in str(caught.value)
