@@ -39,13 +39,17 @@ def load_bookmark(raw: Bookmark | None, start: datetime | None) -> tuple[int, in
 
 
 def next_since(page: Mapping[str, Any], since: int) -> int:
-    """Where the next call starts: ``nextPage``'s own ``since``, else ``until``."""
+    """Where the next call starts: ``nextPage``'s own ``since``, else ``until``, else
+    the newest ``updatedTime`` listed."""
     if page.get("nextPage"):
         query = parse_qs(urlsplit(str(page["nextPage"])).query)
         if query.get("since"):
             return int(query["since"][0])
     until = page.get("until")
-    return max(since, int(until)) if until is not None else since
+    if until is not None:
+        return max(since, int(until))
+    times = [int(v["updatedTime"]) for v in page.get("values") or () if "updatedTime" in v]
+    return max([since, *times])
 
 
 def changed_pages(client: JiraClient, what: str, since: int) -> Iterator[tuple[list[str], int]]:
