@@ -1,7 +1,8 @@
 """The two incremental exports, page by page, each page with the bookmark valid after it.
 
 Tickets: ``GET /api/v2/incremental/tickets/cursor.json``, first with ``start_time``,
-then with ``cursor``, to ``end_of_stream``. The bookmark is ``{"after_cursor",
+then with ``cursor``, to ``end_of_stream``, with ``include=metric_sets,slas`` (the
+metrics sideloaded beside the tickets, the SLA targets inline as ``ticket.slas``). The bookmark is ``{"after_cursor",
 "generated_timestamp"}`` (the latest ``generated_timestamp`` seen): the cursor
 resumes; should Zendesk refuse it, the export restarts from the timestamp.
 
@@ -73,7 +74,7 @@ def ticket_pages(
     bookmark = bookmark or {}
     cursor = bookmark.get("after_cursor")
     generated = bookmark.get("generated_timestamp")
-    base = {"include": "metric_sets", "per_page": per_page}
+    base = {"include": "metric_sets,slas", "per_page": per_page}
     guard = _Guard("ticket", client.settings.source)
     while True:
         if cursor:

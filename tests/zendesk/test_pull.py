@@ -44,14 +44,14 @@ def query(call):
 
 def test_pages_to_end_of_stream_each_with_its_cursor(api, make_connector):
     api.get(TICKETS, match=[matchers.query_param_matcher({"start_time": "0",
-            "include": "metric_sets", "per_page": "1000"})],
+            "include": "metric_sets,slas", "per_page": "1000"})],
             json=export_page([ticket(1, 100), ticket(2, 110)], "c1", False))  # fmt: skip
     api.get(TICKETS, match=[matchers.query_param_matcher({"cursor": "c1",
-            "include": "metric_sets", "per_page": "1000"})],
+            "include": "metric_sets,slas", "per_page": "1000"})],
             json=export_page([ticket(3, 120, "deleted")], "c2", False,
                              [{"ticket_id": 3, "reopens": 1}]))  # fmt: skip
     api.get(TICKETS, match=[matchers.query_param_matcher({"cursor": "c2",
-            "include": "metric_sets", "per_page": "1000"})],
+            "include": "metric_sets,slas", "per_page": "1000"})],
             json=export_page([], "c3", True))  # fmt: skip
     pages = list(make_connector().pull("tickets", None, Scope()))
     assert [p.stream for p in pages] == ["tickets"] * 3
@@ -69,7 +69,11 @@ def test_resumes_from_the_bookmark_cursor_only(api, make_connector):
     connector = make_connector()
     pages = list(connector.pull("tickets", {"after_cursor": "c8", "generated_timestamp": 400},
                                 Scope()))  # fmt: skip
-    assert query(api.calls[0]) == {"cursor": "c8", "include": "metric_sets", "per_page": "1000"}
+    assert query(api.calls[0]) == {
+        "cursor": "c8",
+        "include": "metric_sets,slas",
+        "per_page": "1000",
+    }
     assert dict(pages[-1].bookmark) == {"after_cursor": "c9", "generated_timestamp": 500}
     assert connector.request_counts() == {"GET /api/v2/incremental/tickets/cursor.json": 1}
 
