@@ -39,17 +39,19 @@ def load_bookmark(raw: Bookmark | None, start: datetime | None) -> tuple[int, in
 
 
 def next_since(page: Mapping[str, Any], since: int) -> int:
-    """Where the next call starts: ``nextPage``'s own ``since``, else ``until``, else
-    the newest ``updatedTime`` listed."""
+    """Where the next call starts: ``nextPage``'s own ``since`` while pages follow;
+    after a non-empty last page, just past its newest change (``until``), since
+    Jira withholds only the last minute and everything older was on this page."""
     if page.get("nextPage"):
         query = parse_qs(urlsplit(str(page["nextPage"])).query)
         if query.get("since"):
             return int(query["since"][0])
-    until = page.get("until")
-    if until is not None:
-        return max(since, int(until))
     times = [int(v["updatedTime"]) for v in page.get("values") or () if "updatedTime" in v]
-    return max([since, *times])
+    until = page.get("until")
+    newest = int(until) if until is not None else max(times, default=since)
+    if times and page.get("lastPage", True):
+        return max(since, newest + 1)
+    return max(since, newest)
 
 
 def changed_pages(client: JiraClient, what: str, since: int) -> Iterator[tuple[list[str], int]]:

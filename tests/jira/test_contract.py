@@ -70,7 +70,7 @@ def test_airbyte_worklogs_updated_then_list(rsps, make):
     assert w.started_at == datetime(2021, 1, 17, 12, 34, tzinfo=UTC)
     assert w.updated_at == datetime(2021, 1, 18, 23, 45, tzinfo=UTC)
     # the recording lists worklog 10000 at 1682899200000 and has no 'until'
-    assert pages[0].bookmark["since"] == 1682899200000
+    assert pages[0].bookmark["since"] == 1682899200000 + 1
     assert body(calls_to(rsps, "/rest/api/3/worklog/list")[0]) == {"ids": [10000]}
 
 

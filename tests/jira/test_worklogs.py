@@ -73,8 +73,8 @@ def test_updated_then_list_then_deleted(rsps, make):
     assert got[-1].deleted_worklog_ids == ("7",)
     assert [p.bookmark for p in got] == [
         {"since": 2000, "deleted_since": 400},
-        {"since": 3000, "deleted_since": 400},
-        {"since": 3000, "deleted_since": 2500},
+        {"since": 3001, "deleted_since": 400},  # just past the last page's newest
+        {"since": 3001, "deleted_since": 2501},
     ]
     assert [query(c)["since"] for c in calls_to(rsps, "/rest/api/3/worklog/updated")] == [
         ["500"],
@@ -159,7 +159,7 @@ def test_data_center_reads_worklogs_per_updated_issue(rsps, make):
     )
     rsps.get(
         f"{api2}/worklog/deleted",
-        json={"values": [{"worklogId": 9}], "until": 99, "lastPage": True},
+        json={"values": [{"worklogId": 9, "updatedTime": 99}], "until": 99, "lastPage": True},
     )
 
     connector = make(deployment="auto", auth="bearer", email=None, page_size=1)
@@ -171,7 +171,7 @@ def test_data_center_reads_worklogs_per_updated_issue(rsps, make):
     ]
     assert got[-1].deleted_worklog_ids == ("9",)
     expected_since = int(datetime(2026, 3, 1, 11, tzinfo=UTC).timestamp() * 1000)
-    assert got[-1].bookmark == {"since": expected_since, "deleted_since": 99}
+    assert got[-1].bookmark == {"since": expected_since, "deleted_since": 100}
     searches = calls_to(rsps, "/rest/api/2/search")
     assert [query(c)["startAt"] for c in searches] == [["0"], ["1"]]
     assert query(searches[0])["jql"] == [
