@@ -2,9 +2,10 @@
 
 Tickets: ``GET /api/v2/incremental/tickets/cursor.json``, first with ``start_time``,
 then with ``cursor``, to ``end_of_stream``, with ``include=metric_sets,slas`` (the
-metrics sideloaded beside the tickets, the SLA targets inline as ``ticket.slas``). The bookmark is ``{"after_cursor",
-"generated_timestamp"}`` (the latest ``generated_timestamp`` seen): the cursor
-resumes; should Zendesk refuse it, the export restarts from the timestamp.
+metrics sideloaded beside the tickets, the SLA targets inline as ``ticket.slas``).
+The bookmark is ``{"after_cursor", "generated_timestamp"}`` (the latest
+``generated_timestamp`` seen): the cursor resumes; should Zendesk refuse it, the
+export restarts from the timestamp.
 
 Time entries: ``GET /api/v2/incremental/ticket_events.json`` is time-based only:
 ``start_time``, then the page's ``end_time``, to ``end_of_stream``. The bookmark is
