@@ -79,8 +79,14 @@ class _BaseUrlAdapter(ApiAdapter):
         self.base_url = base_url
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        request.url = rebase(str(request.url), self.base_url)
-        return super().send(request, *args, **kwargs)
+        built = request.url
+        request.url = rebase(str(built), self.base_url)
+        try:
+            return super().send(request, *args, **kwargs)
+        finally:
+            # zenpy picks its response handler by matching the host it built
+            # (``api.base_url in response.request.url``): give it back its own URL
+            request.url = built
 
 
 class ZendeskClient:

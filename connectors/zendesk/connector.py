@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from connectors.base import (
@@ -94,7 +94,9 @@ class ZendeskConnector:
             timeout=float(options.get("timeout", 30.0)),
         )
         start = options.get("start")
-        if isinstance(start, datetime) and start.tzinfo is None:
+        if isinstance(start, date) and not isinstance(start, datetime):
+            start = datetime(start.year, start.month, start.day, tzinfo=UTC)
+        elif isinstance(start, datetime) and start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
         return cls(
             name,
