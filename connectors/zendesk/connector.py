@@ -35,6 +35,10 @@ from connectors.zendesk.time_tracking import TimeFieldIds, worklogs_of_page
 log = logging.getLogger(__name__)
 
 NUMERIC_TYPES = frozenset({"decimal", "integer"})
+DEFAULT_TIME_FIELDS: Mapping[str, str] = {
+    "total": "Total time spent (sec)",
+    "last_update": "Time spent last update (sec)",
+}
 
 
 class ZendeskConnector:
@@ -58,7 +62,7 @@ class ZendeskConnector:
         self.client = client
         self.start_time = int(start.timestamp()) if start is not None else 0
         self.estimate_field = estimate_field
-        self.time_fields = dict(time_fields or {})
+        self.time_fields = {**DEFAULT_TIME_FIELDS, **(time_fields or {})}
         self.per_page = per_page
         self.catalog = FieldCatalog(client, clock=clock)
         self.writer = FieldWriter(client, self.catalog, polling or JobPolling(sleep=time.sleep))
@@ -103,8 +107,7 @@ class ZendeskConnector:
             ZendeskClient(settings, policy, gate),
             start=start,
             estimate_field=options.get("estimate_field"),
-            time_fields=options.get("time_fields")
-            or {"total": "Total time spent (sec)", "last_update": "Time spent last update (sec)"},
+            time_fields=options.get("time_fields"),
             per_page=int(options.get("per_page", 1000)),
             polling=JobPolling(sleep=sleep),
             clock=clock,

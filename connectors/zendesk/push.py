@@ -127,7 +127,9 @@ class FieldWriter:
                 results[index] = result
         return [results[index] for index in range(len(writes))]
 
-    def _write_organization(self, target: Target, resolved: list[tuple[FieldInfo, Any]]):
+    def _write_organization(
+        self, target: Target, resolved: list[tuple[FieldInfo, Any]]
+    ) -> WriteResult:
         zenpy = self.client.zenpy
         payload = Organization(
             id=int(target.id), organization_fields={str(f.key): v for f, v in resolved}

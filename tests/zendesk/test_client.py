@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
+from connectors import create
 from connectors.base import Scope, Target, Write
 from connectors.zendesk.client import rebase
 from tests.zendesk.conftest import BASE, TOKEN, add_fields
@@ -51,3 +52,22 @@ def test_zenpy_calls_log_no_token(api, make_connector, caplog):
     assert not result.ok and "not allowed" in result.error
     assert "update_many" in caplog.text  # zenpy did log the call
     assert TOKEN not in caplog.text and TOKEN not in result.error
+
+
+def test_registry_builds_the_connector_with_default_time_fields(api):
+    api.get(f"{BASE}/api/v2/ticket_fields.json", json={"ticket_fields": [
+        {"id": 1, "title": "Total time spent (sec)", "type": "integer"},
+        {"id": 2, "title": "Time spent last update (sec)", "type": "integer"}]})  # fmt: skip
+    api.get(f"{BASE}/api/v2/incremental/ticket_events.json",
+            json={"ticket_events": [], "end_time": 10, "end_of_stream": True})  # fmt: skip
+    options = {"subdomain": "acme", "url": None, "email": "bot@acme.test", "token": TOKEN,
+               "start": None, "estimate_field": None, "max_quota_share": 0.5,
+               "per_page": 1000, "timeout": 30.0,
+               "retry": {"attempts": 2, "max_retry_after": 10.0}}  # fmt: skip
+    connector = create("zd", "zendesk", options)
+    try:
+        assert connector.streams == ("tickets", "time_entries")
+        [page] = connector.pull("time_entries", None, Scope())
+        assert dict(page.bookmark) == {"start_time": 10}
+    finally:
+        connector.close()
