@@ -133,10 +133,12 @@ class JiraClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
         skippable: Collection[int] = (),
+        retry: bool = True,
     ) -> Any:
         """Send one request under the retry policy; the parsed JSON body (None if empty).
 
-        A status in ``skippable`` raises ``Rejected`` instead of a ``FatalError``.
+        A status in ``skippable`` raises ``Rejected`` instead of a ``FatalError``;
+        ``retry=False`` sends once, for callers that must check before repeating.
         """
         endpoint = f"{method} {path}"
         data = None if body is None else json.dumps(body)
@@ -157,7 +159,7 @@ class JiraClient:
                     "the answer is not JSON", endpoint=endpoint, source=self.source
                 ) from None
 
-        return retrying(self.policy, send)
+        return retrying(self.policy, send) if retry else send()
 
     def library(self, call: Callable[[], T]) -> T:
         """Run a jira library call under the retry policy, errors converted."""

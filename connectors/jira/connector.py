@@ -30,7 +30,7 @@ from connectors.jira.normalize import IssueFields
 from connectors.jira.pull import IssueBookmark, pull_issues
 from connectors.jira.push import push_writes, read_targets
 from connectors.jira.worklogs import pull_worklogs_cloud, pull_worklogs_datacenter
-from connectors.retry import QuotaGate, RetryPolicy
+from connectors.retry import QuotaGate, RetryPolicy, retrying
 
 
 class JiraConnector:
@@ -130,16 +130,28 @@ class JiraConnector:
         return reports
 
     def _create(self, spec: FieldSpec, body: dict[str, str]) -> FieldReport:
+        """POST the field; before any repeat, look whether the lost try made it after all
+        (a creation is not idempotent: a blind retry could make a twin field)."""
+        tries = 0
+
+        def create_once() -> dict[str, Any]:
+            nonlocal tries
+            if tries:
+                self._catalog = None
+                existing = self.catalog().find(spec.ref)
+                if existing:
+                    return {"id": existing.id}
+            tries += 1
+            path = f"{self.client.api}/field"
+            return self.client.request("POST", path, body=body, skippable=(400, 403), retry=False)
+
         try:
-            made = self.client.request(
-                "POST", f"{self.client.api}/field", body=body, skippable=(400, 403)
-            )
+            made = retrying(self.client.policy, create_once)
         except Rejected as error:
             return FieldReport(spec, None, "not creatable", error.message)
         self._catalog = None
-        return FieldReport(
-            spec, str(made["id"]), "created", f"{body['type']} / {body['searcherKey']}"
-        )
+        kinds = f"{body['type']} / {body['searcherKey']}"
+        return FieldReport(spec, str(made["id"]), "created", kinds)
 
     # -- the protocol -----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from connectors.jira.normalize import BadRecord, IssueFields, issue_to_ticket, p
 from evm_sync.model import Ticket
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ORDER_BY = re.compile(r"\s*\border\s+by\b[^\"']*$", re.IGNORECASE)
+_ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,19 @@ def jql_minute(instant: datetime, zone: tzinfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def without_order_by(jql: str) -> str:
+    """The JQL without its ORDER BY clause (an ``order by`` inside quotes is text)."""
+    for match in _ORDER_BY.finditer(jql):
+        before = jql[: match.start()]
+        if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+            return before.strip()
+    return jql.strip()
+
+
 def bounded_jql(scope_jql: str | None, since: datetime, zone: tzinfo) -> str:
     """The job's JQL (its own ORDER BY dropped), bounded by ``updated >= since``."""
     bound = f'updated >= "{jql_minute(since, zone)}"'
-    user = _ORDER_BY.sub("", scope_jql or "").strip()
+    user = without_order_by(scope_jql or "")
     where = f"({user}) AND {bound}" if user else bound
     return f"{where} ORDER BY updated ASC"
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from connectors.jira.fields import FieldCatalog, parse_fields
 from connectors.jira.normalize import BadRecord, IssueFields, issue_to_ticket, worklog_to_model
+from connectors.jira.pull import bounded_jql, without_order_by
 from tests.jira.conftest import SPRINT_FIELD, STORY_POINTS_FIELD, issue
 
 UPDATED = "2026-03-01T10:00:00.000+0100"
@@ -142,3 +144,25 @@ def test_schema_match_wins_over_name_match():
     )
     assert catalog.story_points(None) == "customfield_10016"
     assert catalog.sprint() == "customfield_10020"
+
+
+@pytest.mark.parametrize(
+    ("jql", "kept"),
+    [
+        ("project = OPS ORDER BY created DESC", "project = OPS"),
+        ('project = OPS order by "Story Points" ASC', "project = OPS"),
+        (
+            'summary ~ "sort order by date" AND project = OPS',
+            'summary ~ "sort order by date" AND project = OPS',
+        ),
+        ("  assignee = currentUser()  ", "assignee = currentUser()"),
+    ],
+)
+def test_the_jobs_order_by_is_dropped_not_text_in_quotes(jql, kept):
+    assert without_order_by(jql) == kept
+
+
+def test_bounded_jql_in_the_users_zone():
+    since = datetime(2026, 7, 1, 23, 59, 59, tzinfo=UTC)
+    jql = bounded_jql("project = OPS ORDER BY key", since, ZoneInfo("Asia/Kolkata"))
+    assert jql == '(project = OPS) AND updated >= "2026-07-02 05:29" ORDER BY updated ASC'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from connectors.base import FieldSpec, Target, Write
 from connectors.errors import FatalError
@@ -198,3 +199,26 @@ def test_request_counts_by_method_and_path(rsps, make):
         "GET /rest/api/3/field": 1,
         "PUT /rest/api/3/issue/OPS-1": 2,
     }
+
+
+def test_a_creation_whose_answer_was_lost_is_not_repeated(rsps, make, sleeps):
+    rsps.get(f"{API}/field", json=[])
+    rsps.post(f"{API}/field", body=requests.ConnectionError("connection reset"))
+    rsps.get(
+        f"{API}/field",
+        json=[{"id": "customfield_5", "name": "EVM CPI", "schema": {"type": "number"}}],
+    )
+    [report] = make().ensure_fields([spec("EVM CPI")], create=True)
+    assert (report.action, report.field_id) == ("created", "customfield_5")
+    assert len([c for c in rsps.calls if c.request.method == "POST"]) == 1
+    assert len(sleeps) == 1
+
+
+def test_a_creation_refused_for_a_while_is_retried(rsps, make, sleeps):
+    rsps.get(f"{API}/field", json=[])
+    rsps.post(f"{API}/field", status=429, headers={"Retry-After": "3"}, json={})
+    rsps.get(f"{API}/field", json=[])
+    rsps.post(f"{API}/field", status=201, json={"id": "customfield_6"})
+    [report] = make().ensure_fields([spec("EVM CPI")], create=True)
+    assert (report.action, report.field_id) == ("created", "customfield_6")
+    assert sleeps == [3.0]
