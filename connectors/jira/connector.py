@@ -159,7 +159,7 @@ class JiraConnector:
         if stream == "issues":
             return pull_issues(
                 self.client,
-                IssueBookmark.load(bookmark),
+                IssueBookmark.load(bookmark, self.name),
                 scope.jql,
                 extra=self.issue_fields(),
                 start=self.start,

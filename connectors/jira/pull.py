@@ -33,7 +33,7 @@ class IssueBookmark:
     seen: frozenset[tuple[str, str]] = frozenset()
 
     @classmethod
-    def load(cls, raw: Bookmark | None) -> IssueBookmark:
+    def load(cls, raw: Bookmark | None, source: str | None = None) -> IssueBookmark:
         if not raw:
             return cls()
         try:
@@ -42,7 +42,8 @@ class IssueBookmark:
             )
             seen = frozenset((str(i), str(u)) for i, u in raw.get("seen") or ())
         except (BadRecord, KeyError, TypeError, ValueError) as error:
-            raise FatalError(f"the issues bookmark is not one of ours: {error}") from None
+            message = f"the issues bookmark is not one of ours: {error}"
+            raise FatalError(message, source=source) from None
         return cls(updated, seen)
 
     def dump(self) -> dict[str, Any]:
@@ -144,7 +145,9 @@ def search_datacenter(
             return
 
 
-def search(client: JiraClient, jql: str, fields: list[str], page_size: int):
+def search(
+    client: JiraClient, jql: str, fields: list[str], page_size: int
+) -> Iterator[list[Mapping[str, Any]]]:
     pager = search_cloud if client.cloud else search_datacenter
     return pager(client, jql, fields, page_size)
 
