@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import URL, Connection, Engine, Table
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,7 +38,7 @@ class StoreBase:
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> StoreBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

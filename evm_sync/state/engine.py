@@ -16,7 +16,8 @@ _PG_SCHEMES = ("postgresql", "postgres")
 
 
 def parse_url(raw: str) -> URL:
-    """The SQLAlchemy URL for a ``[state] url``: postgres(ql):// goes through psycopg 3."""
+    """The SQLAlchemy URL for a ``[state] url``: postgres(ql):// goes through psycopg 3,
+    a SQLite path may start with ``~``."""
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError):
@@ -27,6 +28,8 @@ def parse_url(raw: str) -> URL:
         ) from None
     if url.drivername in _PG_SCHEMES:
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).expanduser()))
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise StateError(
             f"state store {safe_url(url)}: only sqlite:// and postgresql:// are supported"
@@ -53,7 +56,7 @@ def connect(url: URL) -> Engine:
     if url.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True)
     if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

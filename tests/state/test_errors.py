@@ -61,6 +61,13 @@ def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
     assert path.exists()
 
 
+def test_sqlite_path_may_start_at_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with StateStore.open("sqlite:///~/evm/state.db") as store:
+        assert store.url == f"sqlite:///{tmp_path / 'evm' / 'state.db'}"
+    assert (tmp_path / "evm" / "state.db").exists()
+
+
 def test_sqlite_path_that_cannot_be_a_file_fails_clearly(tmp_path: Path) -> None:
     (tmp_path / "plain-file").write_text("not a directory")
     with pytest.raises(StateError, match="cannot open"):

@@ -63,31 +63,30 @@ def test_lock_taken_without_a_clock_uses_now(store: StateStore) -> None:
 
 
 NAMES = [f"job:{i}" for i in range(40)]
-
-
-def _race(url: str, owners: list[str], now: datetime) -> dict[str, list[str]]:
-    """Who took which lock when ``owners`` try all of NAMES at once, one process each."""
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Manager() as manager:
-        start = manager.Barrier(len(owners))
-        with ProcessPoolExecutor(len(owners), mp_context=ctx) as pool:
-            futures = {
-                o: pool.submit(workers.contend, url, o, NAMES, start, now, LEASE) for o in owners
-            }
-            won = {o: f.result(timeout=120) for o, f in futures.items()}
-    return {name: [o for o in owners if name in won[o]] for name in NAMES}
+OWNERS = [f"worker-{i}" for i in range(4)]
 
 
 def test_only_one_process_wins_each_race_and_expiry_lets_another_in(store_url: str) -> None:
     StateStore.open(store_url).close()
-    owners = [f"worker-{i}" for i in range(4)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Manager() as manager, ProcessPoolExecutor(len(OWNERS), mp_context=ctx) as pool:
 
-    first = _race(store_url, owners, T0)
-    assert all(len(holders) == 1 for holders in first.values()), first
-    held = {name: holders[0] for name, holders in first.items()}
+        def race(now: datetime) -> dict[str, list[str]]:
+            """Who took which lock when every owner tries all of NAMES at once."""
+            start = manager.Barrier(len(OWNERS))
+            futures = {
+                o: pool.submit(workers.contend, store_url, o, NAMES, start, now, LEASE)
+                for o in OWNERS
+            }
+            won = {o: f.result(timeout=120) for o, f in futures.items()}
+            return {name: [o for o in OWNERS if name in won[o]] for name in NAMES}
 
-    second = _race(store_url, owners, T0 + timedelta(seconds=30))
-    assert second == {name: [held[name]] for name in NAMES}  # only holders renew
+        first = race(T0)
+        assert all(len(holders) == 1 for holders in first.values()), first
+        held = {name: holders[0] for name, holders in first.items()}
 
-    third = _race(store_url, owners, T0 + timedelta(seconds=90 + 1))
-    assert all(len(holders) == 1 for holders in third.values()), third
+        second = race(T0 + timedelta(seconds=30))
+        assert second == {name: [held[name]] for name in NAMES}  # only holders renew
+
+        third = race(T0 + timedelta(seconds=90 + 1))
+        assert all(len(holders) == 1 for holders in third.values()), third
