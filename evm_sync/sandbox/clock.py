@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 
@@ -16,7 +17,7 @@ def parse_iso(text: str) -> datetime:
 
 def zendesk_time(epoch: int) -> str:
     """Zendesk's format: 2026-11-20T12:00:00Z."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def jira_time(epoch: float) -> str:

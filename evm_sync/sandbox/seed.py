@@ -8,6 +8,7 @@ own, missing parts are empty. A ticket may carry its `metric_set`.
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime
 from pathlib import Path
@@ -26,11 +27,19 @@ class SeedError(ValueError):
 
 
 def generated(tickets: int, seed: int, now: datetime, issues: int | None = None):
-    """(clock, zendesk, jira) with `tickets` tickets and `issues` issues (default tickets/5)."""
+    """(clock, zendesk, jira) with `tickets` tickets and `issues` issues (default: one per
+    five tickets, at most 5000)."""
     clock = Clock(now)
     zendesk, jira = ZendeskStore(clock), JiraStore(clock)
-    zendesk_data.populate(zendesk, tickets, seed)
-    jira_data.populate(jira, (tickets + 4) // 5 if issues is None else issues, seed)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small containers: the cycle collector would rescan them all
+    try:
+        zendesk_data.populate(zendesk, tickets, seed)
+        jira_data.populate(jira, min(5000, (tickets + 4) // 5) if issues is None else issues, seed)
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()  # the data lives as long as the sandbox: keep it out of later collections
     return clock, zendesk, jira
 
 

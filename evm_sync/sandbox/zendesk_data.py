@@ -9,6 +9,7 @@ logged after solving).
 
 from __future__ import annotations
 
+import math
 import random
 from typing import Any
 
@@ -143,9 +144,30 @@ def organization_fields(stamp: str) -> list[dict[str, Any]]:
     ]
 
 
+class Draw:
+    """Fast seeded draws (the generator's hot loop runs a few million of them)."""
+
+    def __init__(self, seed: str) -> None:
+        self.random = random.Random(seed).random
+
+    def below(self, n: int) -> int:
+        return int(self.random() * n)
+
+    def between(self, low: int, high: int) -> int:
+        return low + int(self.random() * (high - low + 1))
+
+    def weighted(self, options: tuple[tuple[Any, int], ...]) -> Any:
+        roll = self.random() * sum(w for _, w in options)
+        for value, weight in options:
+            roll -= weight
+            if roll < 0:
+                return value
+        return options[-1][0]
+
+
 def populate(store: ZendeskStore, count: int, seed: int) -> None:
     """Fill an empty store with `count` tickets and what they refer to."""
-    rng = random.Random(f"zendesk-{seed}")
+    draw = Draw(f"zendesk-{seed}")
     now = store.clock.epoch()
     stamp = zendesk_time(now - 400 * DAY)
     store.ticket_fields = base_fields(stamp)
@@ -168,32 +190,40 @@ def populate(store: ZendeskStore, count: int, seed: int) -> None:
             "notes": "",
             "group_id": None,
             "tags": [],
-            "organization_fields": {"region": REGIONS[n % 3], "support_plan": rng.choice(PLANS)},
+            "organization_fields": {"region": REGIONS[n % 3], "support_plan": PLANS[draw.below(3)]},
         }
     ids = {f["title"]: f["id"] for f in store.ticket_fields}
     for tid in range(1, count + 1):
-        _ticket(store, rng, tid, now, n_orgs, ids)
+        _ticket(store, draw, tid, now, n_orgs, ids)
     store.sort_audits()
 
 
+HOURS = ("0.5", "1", "2", "3", "4", "6", "8", "12", "16")
+OPEN_STATES = (("open", 70), ("pending", 22), ("hold", 8))
+
+
 def _ticket(
-    store: ZendeskStore, rng: random.Random, tid: int, now: int, n_orgs: int, ids: dict[str, int]
+    store: ZendeskStore, draw: Draw, tid: int, now: int, n_orgs: int, ids: dict[str, int]
 ) -> None:
-    age = int(2 * 3600 + (rng.random() ** 1.6) * 365 * DAY)
+    rand = draw.random
+    age = int(2 * 3600 + (rand() ** 1.6) * 365 * DAY)
     created = now - age
-    kind = rng.choices([t for t, _ in TYPES], [w for _, w in TYPES])[0]
-    priority = rng.choices([p for p, _ in PRIORITIES], [w for _, w in PRIORITIES])[0]
-    area = rng.choice(AREAS)
-    agent = rng.choice(AGENTS)
-    solve_after = int(rng.expovariate(1 / (RESOLVE_HOURS[priority] * 3600))) + 1800
+    kind = draw.weighted(TYPES)
+    priority = draw.weighted(PRIORITIES)
+    area = AREAS[draw.below(len(AREAS))]
+    agent = AGENTS[draw.below(len(AGENTS))]
+    solve_after = int(-math.log(1.0 - rand()) * RESOLVE_HOURS[priority] * 3600) + 1800
     solved = created + solve_after if created + solve_after < now - 600 else None
-    if solved is None and age < DAY and rng.random() < 0.4:
+    reopens = 1 if solved and solved < now - 3 * 3600 and rand() < 0.07 else 0
+    first_solved = solved
+    if reopens:
+        solved = min(solved + draw.between(2, 30) * 3600, now - 300)
+    if solved is None and age < DAY and rand() < 0.4:
         status = "new"
     elif solved is None:
-        status = rng.choices(("open", "pending", "hold"), (70, 22, 8))[0]
+        status = draw.weighted(OPEN_STATES)
     else:
         status = "closed" if solved < now - 4 * DAY else "solved"
-    reopens = 1 if solved and rng.random() < 0.07 else 0
     audits: list[tuple[int, str, list]] = [
         (
             created,
@@ -201,7 +231,8 @@ def _ticket(
             [("status", "new", None), ("priority", priority, None), ("type", kind, None)],
         )
     ]
-    assigned = None if status == "new" else created + rng.randint(60, 4 * 3600)
+    assigned = None if status == "new" else created + draw.between(60, min(4 * 3600, age - 900))
+    tracking = (ids[TOTAL_TITLE], ids[LAST_TITLE])
     ticket: dict[str, Any] = {
         "id": tid,
         "subject": SUBJECTS[area],
@@ -209,64 +240,58 @@ def _ticket(
         "priority": priority,
         "type": kind,
         "group_id": GROUP_BASE + (tid % len(GROUPS)),
-        "organization_id": ORG_BASE + rng.randrange(n_orgs),
+        "organization_id": ORG_BASE + draw.below(n_orgs),
         "assignee_id": agent if assigned else None,
-        "requester_id": 500000 + rng.randrange(5000),
+        "requester_id": 500000 + draw.below(5000),
         "created_at": zendesk_time(created),
         "updated_at": "",
         "generated_timestamp": 0,
-        "due_at": zendesk_time(created + rng.randint(2, 14) * DAY) if kind == "task" else None,
+        "due_at": zendesk_time(created + draw.between(2, 14) * DAY) if kind == "task" else None,
         "tags": [area, f"priority_{priority or 'unset'}"],
         "custom_fields": [{"id": ids["Product area"], "value": area}],
     }
-    if status != "new" and rng.random() < 0.6:
-        hours = (
-            "0"
-            if rng.random() < 0.01
-            else rng.choice(("0.5", "1", "2", "3", "4", "6", "8", "12", "16"))
-        )
+    if status != "new" and rand() < 0.6:
+        hours = "0" if rand() < 0.01 else HOURS[draw.below(len(HOURS))]
         ticket["custom_fields"].append({"id": ids[ESTIMATE_TITLE], "value": hours})
         audits[0][2].append((str(ids[ESTIMATE_TITLE]), hours, None))
     if solved:
-        audits.append((solved, "Change", [("status", "solved", "open")]))
+        audits.append((first_solved, "Change", [("status", "solved", "open")]))
         if reopens:
-            audits.append((solved + 3600, "Change", [("status", "open", "solved")]))
-            solved += rng.randint(2, 30) * 3600
-            solved = min(solved, now - 300)
+            audits.append((first_solved + 3600, "Change", [("status", "open", "solved")]))
             audits.append((solved, "Change", [("status", "solved", "open")]))
         if status == "closed":
             audits.append((solved + 4 * DAY, "Change", [("status", "closed", "solved")]))
+    if assigned and rand() < 0.8:
+        end = max(assigned, solved or now - 120)
+        entries = sorted(draw.between(assigned, end) for _ in range(draw.between(1, 5)))
+        if solved and rand() < 0.01:  # odd: work logged after solving
+            entries.append(min(now - 120, solved + draw.between(600, 2 * DAY)))
+        total, last_entry = 0, None
+        total_id, last_id = str(tracking[0]), str(tracking[1])
+        for at in entries:
+            seconds = str(60 * draw.between(5, 150))
+            before, total = total, total + int(seconds)
+            changes = [(total_id, str(total), str(before) if before else None)]
+            if seconds != last_entry:
+                changes.append((last_id, seconds, last_entry))
+            audits.append((at, "Change", changes))
+            last_entry = seconds
+        ticket["custom_fields"] += [
+            {"id": tracking[0], "value": str(total)},
+            {"id": tracking[1], "value": last_entry},
+        ]
+    add = store.add_audit
     for when, kind_, changes in audits:
-        store.add_audit(when, tid, agent, kind_, changes)
+        add(when, tid, agent, kind_, changes)
     last = max(a[0] for a in audits)
-    if assigned and rng.random() < 0.8:
-        end = solved or now - 120
-        times = sorted(rng.randint(assigned, max(assigned, end)) for _ in range(rng.randint(1, 5)))
-        for at in times:
-            store.record_time_entry(ticket, 60 * rng.randint(5, 150), agent, at)
-            last = max(last, at)
-        if solved and rng.random() < 0.01:  # odd: work logged after solving
-            at = min(now - 120, solved + rng.randint(600, 2 * DAY))
-            store.record_time_entry(ticket, 60 * rng.randint(5, 60), agent, at)
-            last = max(last, at)
-    if rng.random() < 0.008:
+    if rand() < 0.008:
         ticket["status"] = "deleted"
         last = min(now - 120, last + DAY)
     ticket["updated_at"] = zendesk_time(last)
     ticket["generated_timestamp"] = last
     store.tickets[tid] = ticket
-    reply = rng.randint(5, 600) if assigned else None
+    reply = draw.between(5, 600) if assigned else None
     full = (solved - created) // 60 if solved else None
     first = full if not reopens else (full or 0) // 2
-    store.metrics[tid] = (
-        created,
-        assigned,
-        solved,
-        reopens,
-        rng.randint(1, 6) if assigned else 0,
-        reply,
-        first,
-        full,
-        0,
-        last,
-    )
+    replies = draw.between(1, 6) if assigned else 0
+    store.metrics[tid] = (created, assigned, solved, reopens, replies, reply, first, full, 0, last)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from evm_sync.sandbox.clock import Clock, zendesk_time
 
@@ -30,8 +29,7 @@ class ZendeskError(Exception):
         self.body = {"error": error, "description": description, **extra}
 
 
-@dataclass(frozen=True)
-class Audit:
+class Audit(NamedTuple):
     """One ticket update: its time, ticket, author and (field, value, previous) changes."""
 
     timestamp: int
@@ -65,6 +63,7 @@ class ZendeskStore:
         self._next_audit = 1
         self._next_field = 360_020_000
         self._next_job = 1
+        self._loading = True  # audits arrive out of order until sort_audits
 
     # ---- lookups -------------------------------------------------------------
 
@@ -107,13 +106,15 @@ class ZendeskStore:
     def add_audit(self, at: int, ticket_id: int, updater_id: int, kind: str, changes) -> None:
         audit = Audit(at, self._next_audit, ticket_id, updater_id, kind, tuple(changes))
         self._next_audit += 1
-        if not self.audits or self.audits[-1].timestamp <= at:
+        if self._loading or not self.audits or self.audits[-1].timestamp <= at:
             self.audits.append(audit)
         else:
             bisect.insort(self.audits, audit, key=lambda a: a.timestamp)
 
     def sort_audits(self) -> None:
-        self.audits.sort(key=lambda a: (a.timestamp, a.id))
+        """End of loading: order the audits by time once."""
+        self.audits.sort()  # by timestamp, then id
+        self._loading = False
 
     def allocate_field_id(self) -> int:
         self._next_field += 1
@@ -191,8 +192,11 @@ class ZendeskStore:
             self.record_time_entry(ticket, seconds, author_id, at or self.clock.epoch())
             self._touch(ticket)
 
-    def record_time_entry(self, ticket: dict, seconds: int, author_id: int, at: int) -> None:
-        total_id, last_id = self.field_id(TOTAL_TITLE), self.field_id(LAST_TITLE)
+    def record_time_entry(
+        self, ticket: dict, seconds: int, author_id: int, at: int, ids: tuple | None = None
+    ) -> None:
+        """The audit of one time entry at `at`; `ids` (total, last) saves the field lookup."""
+        total_id, last_id = ids or (self.field_id(TOTAL_TITLE), self.field_id(LAST_TITLE))
         total_before = self.custom_value(ticket, total_id)
         total_after = str(int(total_before or 0) + int(seconds))
         last_before = self.custom_value(ticket, last_id)
