@@ -170,3 +170,13 @@ def test_worklogs_stream_lazily_across_batches(store: StateStore) -> None:
     assert next(stream) == logs[0]
     assert list(stream) == logs[1:]
     assert list(store.worklogs([])) == []
+
+
+def test_a_record_repeated_within_one_page_keeps_its_last_version(store: StateStore) -> None:
+    newer = full_ticket("1", status="solved")
+    store.save_page(
+        "zd", "tickets", {}, tickets=[full_ticket("1"), newer], scope_key="k",
+        worklogs=[worklog("5", "1"), worklog("5", "1", seconds=60)],
+    )  # fmt: skip
+    assert store.tickets(["zd"], {"zd": "k"}) == [newer]
+    assert list(store.worklogs(["zd"])) == [worklog("5", "1", seconds=60)]
