@@ -65,7 +65,7 @@ def cmd_compute(args: argparse.Namespace, out: Console) -> int:
         loaded = jsonl.load(args.tickets, args.worklogs)
     except jsonl.InputError as error:
         raise UsageError(str(error)) from None
-    result = evm.compute(job, loaded.tickets, loaded.worklogs, args.as_of or datetime.now(UTC))
+    result = evm.compute_dataset(job, loaded.data, args.as_of or datetime.now(UTC))
     for warning in (*loaded.warnings, *result.warnings):
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:

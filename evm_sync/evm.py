@@ -1,23 +1,24 @@
 """The engine: one job's EVM figures at one instant, from tickets and worklogs (pure).
 
-Everything follows docs/evm-model.md. ``compute`` reads the in-scope tickets once
-and the worklogs once (a stream is fine), so it runs in memory proportional to the
-tickets, not the worklogs.
+Everything follows docs/evm-model.md. ``compute`` takes model objects;
+``compute_dataset`` takes the same data as columns (``Dataset``), which is what the
+engine works on: a million tickets are a few array operations.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
 
 from evm_sync.config import CapacityBaseline, DueBaseline, JobConfig
+from evm_sync.dataset import Dataset
 from evm_sync.kpi import Kpis, support_kpis
 from evm_sync.model import Figures, Ticket, Weight, Window, Worklog, utc
 from evm_sync.schedule import earned_schedule
-from evm_sync.weights import TicketKey, Weigher
+from evm_sync.weights import Weights, weigh
 from evm_sync.windows import end_of_date, period_boundaries, resolve_window, working_seconds
 
 _TICK = timedelta(microseconds=1)
@@ -36,118 +37,109 @@ class Result:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass
-class _Effort:
-    total: dict[TicketKey, int]
-    in_window: dict[TicketKey, int]
-    first_started: dict[TicketKey, datetime]
-    unknown: int = 0
-
-
-def _gather_effort(
-    worklogs: Iterable[Worklog], known: set[TicketKey], start: datetime, until: datetime
-) -> _Effort:
-    total: dict[TicketKey, int] = {}
-    in_window: dict[TicketKey, int] = {}
-    first: dict[TicketKey, datetime] = {}
-    unknown = 0
-    for log in worklogs:
-        key = (log.source, log.ticket_id)
-        if key not in known:
-            unknown += 1
-            continue
-        total[key] = total.get(key, 0) + log.seconds
-        started = log.started_at
-        if start <= started <= until:
-            in_window[key] = in_window.get(key, 0) + log.seconds
-        if started <= until and (key not in first or started < first[key]):
-            first[key] = started
-    return _Effort(total, in_window, first, unknown)
-
-
-def planned_finish(ticket: Ticket, order: Sequence[str], job: JobConfig) -> datetime | None:
-    """The ticket's planned finish: the first of due date, SLA target or sprint end."""
-    for kind in order:
-        if kind == "due_date":
-            if ticket.due_at is not None:
-                return ticket.due_at
-            if ticket.due_date is not None:
-                return end_of_date(ticket.due_date, job.zone)
-        elif kind == "sla" and ticket.sla_due_at is not None:
-            return ticket.sla_due_at
-        elif kind == "sprint_end" and ticket.sprint_end_at is not None:
-            return ticket.sprint_end_at
-    return None
-
-
-def _earned_fraction(
-    ticket: Ticket,
-    rule: str,
-    fractions: dict[str, float],
-    start: datetime,
-    until: datetime,
-    started: datetime | None,
-) -> float:
-    """0..1 of the ticket's weight earned in ``[start, until]``, by the earning rule."""
-    resolved = ticket.resolved_at
-    if resolved is not None and resolved <= until:
-        return 1.0 if resolved >= start else 0.0
-    if ticket.created_at > until:
-        return 0.0
-    if rule == "50/50":
-        begun = started is not None or ticket.status_category == "in_progress"
-        return 0.5 if begun else 0.0
-    if rule == "status":
-        return fractions.get((ticket.status or "").lower(), 0.0)
-    return 0.0
-
-
 def compute(
-    job: JobConfig,
-    tickets: Iterable[Ticket],
-    worklogs: Iterable[Worklog],
-    as_of: datetime,
+    job: JobConfig, tickets: Iterable[Ticket], worklogs: Iterable[Worklog], as_of: datetime
 ) -> Result:
     """EVM figures, KPIs and weights of ``job`` at ``as_of`` from in-scope records."""
+    return compute_dataset(job, Dataset.from_records(tickets, worklogs), as_of)
+
+
+def planned_finish(data: Dataset, order: Sequence[str], job: JobConfig) -> np.ndarray:
+    """Each ticket's planned finish (seconds; nan for none): the first of its due date,
+    SLA target or sprint end in ``order``. A date without a time ends at the next
+    midnight of the job's zone."""
+    finish = np.full(len(data), np.nan)
+    for kind in order:
+        if kind == "due_date":
+            dates = np.full(len(data), np.nan)
+            has_date = ~np.isnan(data.due_date)
+            ordinals, inverse = np.unique(data.due_date[has_date], return_inverse=True)
+            ends = [end_of_date(date.fromordinal(int(o)), job.zone).timestamp() for o in ordinals]
+            dates[has_date] = np.asarray(ends, dtype=np.float64)[inverse.reshape(-1)]
+            candidate = np.where(np.isnan(data.due_at), dates, data.due_at)
+        elif kind == "sla":
+            candidate = data.sla
+        else:
+            candidate = data.sprint_end
+        finish = np.where(np.isnan(finish), candidate, finish)
+    return finish
+
+
+def _earned_fraction(job: JobConfig, data: Dataset, start: float, until: float,
+                     first_started: np.ndarray) -> np.ndarray:  # fmt: skip
+    """0..1 of each ticket's weight earned in ``[start, until]`` by the earning rule."""
+    resolved = data.resolved
+    done = resolved <= until
+    fraction = np.where(done & (resolved >= start), 1.0, 0.0)
+    open_then = ~done & (data.created <= until)
+    rule = job.earning.rule
+    if rule == "50/50":
+        codes, values = data.attribute("status_category")
+        in_progress = codes == values.index("in_progress") if "in_progress" in values else False
+        begun = (first_started <= until) | in_progress
+        fraction = np.where(open_then & begun, 0.5, fraction)
+    elif rule == "status":
+        codes, values = data.attribute("status")
+        table = {k.lower(): v for k, v in job.earning.status_fractions.items()}
+        per_status = np.array([table.get((v or "").lower(), 0.0) for v in values] or [0.0])
+        fraction = np.where(open_then, per_status[codes] if len(codes) else 0.0, fraction)
+    return fraction
+
+
+def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
+    """``compute`` on columns."""
     as_of = utc(as_of)
     window = resolve_window(job.window, as_of, job.zone)
     capacity = isinstance(job.baseline, CapacityBaseline)
     # A capacity window is [start, end): what happens at its end belongs to the next.
-    until = min(as_of, window.end - _TICK) if capacity else as_of
-    fractions = {k.lower(): v for k, v in job.earning.status_fractions.items()}
-    scope = [t for t in tickets if not t.deleted]
-    effort = _gather_effort(worklogs, {(t.source, t.id) for t in scope}, window.start, until)
-    weigher = Weigher(job.weighting, scope, effort.total, window.start)
+    until_at = min(as_of, window.end - _TICK) if capacity else as_of
+    start, until = window.start.timestamp(), until_at.timestamp()
+    live = ~data.deleted
 
+    known = data.log_ticket >= 0
+    known_live = known.copy()
+    known_live[known] = live[data.log_ticket[known]]
+    tickets_of, started, seconds = (
+        data.log_ticket[known_live],
+        data.log_started[known_live],
+        data.log_seconds[known_live],
+    )
+    n = len(data)
+    effort_total = np.bincount(tickets_of, weights=seconds, minlength=n)
+    in_window = (started >= start) & (started <= until)
+    effort_window = np.bincount(tickets_of[in_window], weights=seconds[in_window], minlength=n)
+    first_started = np.full(n, np.inf)
+    before = started <= until
+    np.minimum.at(first_started, tickets_of[before], started[before])
+
+    weights = weigh(job.weighting, data, effort_total, start)
+    fraction = _earned_fraction(job, data, start, until, first_started) * live
+
+    unplanned: dict[str, float] = {}
     if capacity:
-        counted, bac, pv_at = _capacity_plan(job.baseline, job, window, scope)
-        unplanned: dict[str, float] = {}
+        counted = live
+        bac, pv_at = _capacity_plan(job.baseline, job, window)
     else:
-        counted, bac, pv_at, unplanned = _due_plan(job.baseline, job, window, scope, weigher)
+        counted, bac, pv_at, unplanned = _due_plan(job.baseline, job, window, data, weights, live)
+    earned = fraction * counted
+    ev = float(np.dot(weights.hours, earned))
+    ac = float(effort_window[counted].sum()) / 3600.0
+    shown = np.flatnonzero((earned > 0) | (counted & (not capacity)))
+    explained = tuple(weights.explain(data, int(i)) for i in shown)
 
-    ev = ac = 0.0
-    weights: list[Weight] = []
-    for ticket, weight in counted:
-        key = (ticket.source, ticket.id)
-        ac += effort.in_window.get(key, 0) / 3600.0
-        fraction = _earned_fraction(
-            ticket, job.earning.rule, fractions, window.start, until, effort.first_started.get(key)
-        )
-        if fraction <= 0 and weight is None:
-            continue
-        weight = weight or weigher.weigh(ticket)
-        weights.append(weight)
-        ev += weight.hours * fraction
-
-    figures = derive(job, window, bac=bac, pv_at=pv_at, ev=ev, ac=ac, at_instant=until)
+    figures = derive(job, window, bac=bac, pv_at=pv_at, ev=ev, ac=ac, at_instant=until_at)
     warnings = []
-    if effort.unknown:
-        warnings.append(f"{effort.unknown} worklogs belong to tickets out of scope or unknown")
-    kpis = support_kpis(scope, window, until, lambda t: planned_finish(t, ("due_date", "sla"), job))
-    return Result(as_of, window, figures, kpis, tuple(weights), unplanned, tuple(warnings))
+    stray = int((~known_live).sum())
+    if stray:
+        warnings.append(f"{stray} worklogs belong to tickets out of scope or unknown")
+    targets = planned_finish(data, ("due_date", "sla"), job)
+    kpis = support_kpis(data, live, window, until, targets)
+    return Result(as_of, window, figures, kpis, explained, unplanned, tuple(warnings))
 
 
-def _capacity_plan(baseline: CapacityBaseline, job: JobConfig, window: Window, scope: list[Ticket]):
+def _capacity_plan(
+    baseline: CapacityBaseline, job: JobConfig, window: Window
+) -> tuple[float, Callable[[datetime], float]]:
     _, planned_duration = period_boundaries(window, job.period)
     bac = baseline.budget_hours or (baseline.budget_hours_per_period or 0.0) * planned_duration
     total = working_seconds(window.start, window.end, baseline.calendar, job.zone)
@@ -156,37 +148,26 @@ def _capacity_plan(baseline: CapacityBaseline, job: JobConfig, window: Window, s
         done = working_seconds(window.start, min(instant, window.end), baseline.calendar, job.zone)
         return bac * done / total if total else 0.0
 
-    return [(t, None) for t in scope], bac, pv_at
+    return bac, pv_at
 
 
-def _due_plan(
-    baseline: DueBaseline, job: JobConfig, window: Window, scope: list[Ticket], weigher: Weigher
-):
-    plan: list[tuple[Ticket, Weight]] = []
-    finishes: list[tuple[datetime, float]] = []
-    unplanned = {"tickets": 0.0, "hours": 0.0}
-    for ticket in scope:
-        finish = planned_finish(ticket, baseline.planned_finish, job)
-        weight = weigher.weigh(ticket)
-        if finish is not None and window.start <= finish < window.end:
-            plan.append((ticket, weight))
-            finishes.append((finish, weight.hours))
-        elif ticket.resolved_at is None or ticket.resolved_at >= window.start:
-            unplanned["tickets"] += 1
-            unplanned["hours"] += weight.hours
-    finishes.sort(key=lambda pair: pair[0])
-    instants = [f for f, _ in finishes]
-    cumulative: list[float] = []
-    running = 0.0
-    for _, hours in finishes:
-        running += hours
-        cumulative.append(running)
+def _due_plan(baseline: DueBaseline, job: JobConfig, window: Window, data: Dataset,
+              weights: Weights, live: np.ndarray):  # fmt: skip
+    finish = planned_finish(data, baseline.planned_finish, job)
+    start, end = window.start.timestamp(), window.end.timestamp()
+    plan = live & (finish >= start) & (finish < end)
+    outside = live & ~plan & ~(data.resolved < start)
+    unplanned = {"tickets": float(outside.sum()), "hours": float(weights.hours[outside].sum())}
+    order = np.argsort(finish[plan], kind="stable")
+    instants = finish[plan][order]
+    cumulative = np.cumsum(weights.hours[plan][order])
+    bac = float(cumulative[-1]) if len(cumulative) else 0.0
 
     def pv_at(instant: datetime) -> float:
-        count = bisect.bisect_right(instants, instant)
-        return cumulative[count - 1] if count else 0.0
+        count = int(np.searchsorted(instants, instant.timestamp(), side="right"))
+        return float(cumulative[count - 1]) if count else 0.0
 
-    return plan, running, pv_at, unplanned
+    return plan, bac, pv_at, unplanned
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -194,8 +175,8 @@ def _ratio(numerator: float, denominator: float) -> float | None:
 
 
 def derive(
-    job: JobConfig, window: Window, *, bac: float, pv_at: Any, ev: float, ac: float,
-    at_instant: datetime,
+    job: JobConfig, window: Window, *, bac: float, pv_at: Callable[[datetime], float],
+    ev: float, ac: float, at_instant: datetime,
 ) -> Figures:  # fmt: skip
     """Every derived figure of EVM_MODEL.md from BAC, the PV curve, EV and AC."""
     pv = pv_at(at_instant)
@@ -218,7 +199,9 @@ def derive(
         tcpi_eac=None if eac is None else _ratio(bac - ev, eac - ac),
         pct_complete=_ratio(ev, bac), pct_spent=_ratio(ac, bac),
         es=schedule.es, at=schedule.at, sv_t=schedule.sv_t, spi_t=schedule.spi_t,
-        ieac_t=schedule.ieac_t, forecast_finish=schedule.forecast_finish,
+        ieac_t=schedule.ieac_t,
+        forecast_finish=None if schedule.forecast_finish is None
+        else schedule.forecast_finish.astimezone(UTC),
         status=status_word(cpi, spi, job.thresholds.on_track, job.thresholds.at_risk),
     )  # fmt: skip
 

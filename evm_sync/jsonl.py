@@ -13,7 +13,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from evm_sync.model import Ticket, Worklog, utc
+from evm_sync.dataset import Dataset, DatasetBuilder
+from evm_sync.model import Ticket, utc
 
 DEFAULT_SOURCE = "file"
 
@@ -24,8 +25,7 @@ class InputError(ValueError):
 
 @dataclass(frozen=True)
 class Loaded:
-    tickets: list[Ticket]
-    worklogs: list[Worklog]
+    data: Dataset
     warnings: tuple[str, ...]
 
 
@@ -92,22 +92,15 @@ def _due(record: dict[str, Any], where: str) -> tuple[datetime | None, date | No
     return _instant(record, "due_at", where), None
 
 
-def read_tickets(path: Path) -> list[Ticket]:
-    """Tickets from ``path``; a ``due_at`` without a time is a due date."""
-    tickets: list[Ticket] = []
-    seen: dict[tuple[str, str], str] = {}
+def read_tickets(path: Path) -> Iterator[tuple[str, Ticket]]:
+    """Tickets from ``path``, each with its place; a ``due_at`` without a time is a date."""
     for where, record in _lines(path):
         source = _text(record, "source", where) or DEFAULT_SOURCE
         ticket_id = _text(record, "id", where, required=True)
         assert ticket_id is not None
-        if (source, ticket_id) in seen:
-            raise InputError(
-                f"{where}: id: duplicate ticket {ticket_id!r} (first at {seen[source, ticket_id]})"
-            )
-        seen[source, ticket_id] = where
         due_at, due_date = _due(record, where)
-        estimate = _number(record, "estimate_hours", where)
-        tickets.append(
+        yield (
+            where,
             Ticket(
                 source=source,
                 id=ticket_id,
@@ -118,59 +111,52 @@ def read_tickets(path: Path) -> list[Ticket]:
                 due_at=due_at,
                 due_date=due_date,
                 resolved_at=_instant(record, "resolved_at", where),
-                estimate_hours=estimate,
+                estimate_hours=_number(record, "estimate_hours", where),
                 group=_text(record, "group", where),
                 assignee=_text(record, "assignee", where),
-            )
+            ),
         )
-    return tickets
-
-
-def read_worklogs(path: Path, tickets: list[Ticket]) -> tuple[list[Worklog], list[str]]:
-    """Worklogs from ``path``, each attached to its ticket's source; warnings counted."""
-    sources: dict[str, str | None] = {}
-    for ticket in tickets:
-        sources[ticket.id] = None if ticket.id in sources else ticket.source
-    worklogs: list[Worklog] = []
-    unknown = 0
-    for where, record in _lines(path):
-        log_id = _text(record, "id", where, required=True)
-        ticket_id = _text(record, "ticket_id", where, required=True)
-        seconds = _number(record, "seconds", where)
-        if seconds is None:
-            raise InputError(f"{where}: seconds: required")
-        if seconds < 0:
-            raise InputError(f"{where}: seconds: must be >= 0, got {seconds:g}")
-        started = _instant(record, "started_at", where, required=True)
-        source = _text(record, "source", where)
-        if source is None:
-            if ticket_id not in sources:
-                unknown += 1
-                continue
-            source = sources[ticket_id]
-            if source is None:
-                raise InputError(
-                    f"{where}: source: ticket {ticket_id!r} is in several sources; name one"
-                )
-        worklogs.append(
-            Worklog(
-                source=source,
-                id=str(log_id),
-                ticket_id=str(ticket_id),
-                started_at=started,  # type: ignore[arg-type]
-                seconds=round(seconds),
-                author=_text(record, "author", where),
-            )
-        )
-    warnings = (
-        [f"{path}: {unknown} worklogs name a ticket not in the tickets file (ignored)"]
-        if unknown
-        else []
-    )
-    return worklogs, warnings
 
 
 def load(tickets_path: Path, worklogs_path: Path | None) -> Loaded:
-    tickets = read_tickets(tickets_path)
-    worklogs, warnings = read_worklogs(worklogs_path, tickets) if worklogs_path else ([], [])
-    return Loaded(tickets, worklogs, tuple(warnings))
+    """Both files into the engine's columns; worklogs of unknown tickets are counted."""
+    builder = DatasetBuilder()
+    sources: dict[str, set[str]] = {}
+    for where, ticket in read_tickets(tickets_path):
+        if (ticket.source, ticket.id) in builder:
+            raise InputError(f"{where}: id: duplicate ticket {ticket.id!r}")
+        builder.add_ticket(ticket)
+        sources.setdefault(ticket.source, set()).add(ticket.id)
+    only_source = next(iter(sources)) if len(sources) == 1 else None
+    warnings: list[str] = []
+    if worklogs_path is not None:
+        for where, record in _lines(worklogs_path):
+            _text(record, "id", where, required=True)
+            ticket_id = _text(record, "ticket_id", where, required=True)
+            assert ticket_id is not None
+            seconds = _number(record, "seconds", where)
+            if seconds is None:
+                raise InputError(f"{where}: seconds: required")
+            if seconds < 0:
+                raise InputError(f"{where}: seconds: must be >= 0, got {seconds:g}")
+            started = _instant(record, "started_at", where, required=True)
+            assert started is not None
+            source = (
+                _text(record, "source", where)
+                or only_source
+                or _source_of(ticket_id, sources, where)
+            )
+            builder.add_worklog(source, ticket_id, started.timestamp(), seconds)
+        if builder.unknown_worklogs:
+            warnings.append(
+                f"{worklogs_path}: {builder.unknown_worklogs} worklogs name a ticket "
+                "not in the tickets file (ignored)"
+            )
+    return Loaded(builder.build(), tuple(warnings))
+
+
+def _source_of(ticket_id: str, sources: dict[str, set[str]], where: str) -> str:
+    owners = [name for name, ids in sources.items() if ticket_id in ids]
+    if len(owners) > 1:
+        raise InputError(f"{where}: source: ticket {ticket_id!r} is in several sources; name one")
+    return owners[0] if owners else DEFAULT_SOURCE

@@ -1,13 +1,13 @@
-"""Support KPIs beside EVM, from the same tickets (pure)."""
+"""Support KPIs beside EVM, from the same tickets (pure, on columns)."""
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
 
-from evm_sync.model import Ticket, Window
+import numpy as np
+
+from evm_sync.dataset import Dataset
+from evm_sync.model import Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,49 +27,41 @@ class Kpis:
         return asdict(self)
 
 
+def _median(values: np.ndarray) -> float | None:
+    return float(np.median(values)) if len(values) else None
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 def support_kpis(
-    tickets: Iterable[Ticket],
-    window: Window,
-    until: datetime,
-    planned_finish: Callable[[Ticket], datetime | None],
+    data: Dataset, live: np.ndarray, window: Window, until: float, targets: np.ndarray
 ) -> Kpis:
     """Resolution rate (resolved / created in the window), median time to resolution,
     median first reply, SLA attainment (resolved by their planned finish / resolved
-    with one), open backlog at ``until``, CSAT (good / rated) of resolved tickets."""
-    created = resolved = backlog = on_time = with_target = good = rated = 0
-    resolution_hours: list[float] = []
-    first_reply_hours: list[float] = []
-    for ticket in tickets:
-        if ticket.created_at > until:
-            continue
-        resolved_at = ticket.resolved_at
-        if window.start <= ticket.created_at:
-            created += 1
-        if resolved_at is None or resolved_at > until:
-            backlog += 1
-            continue
-        if resolved_at < window.start:
-            continue
-        resolved += 1
-        resolution_hours.append((resolved_at - ticket.created_at).total_seconds() / 3600.0)
-        if ticket.first_reply_minutes is not None:
-            first_reply_hours.append(ticket.first_reply_minutes / 60.0)
-        target = planned_finish(ticket)
-        if target is not None:
-            with_target += 1
-            on_time += resolved_at <= target
-        if ticket.satisfaction in ("good", "bad"):
-            rated += 1
-            good += ticket.satisfaction == "good"
+    with one), open backlog at ``until``, CSAT (good / rated) of resolved tickets.
+
+    ``targets`` holds each ticket's planned finish in seconds (nan for none).
+    """
+    start = window.start.timestamp()
+    existing = live & (data.created <= until)
+    created = existing & (data.created >= start)
+    open_at = existing & ~(data.resolved <= until)
+    resolved = existing & (data.resolved <= until) & (data.resolved >= start)
+    hours = (data.resolved[resolved] - data.created[resolved]) / 3600.0
+    replies = data.first_reply_minutes[resolved]
+    with_target = resolved & ~np.isnan(targets)
+    rated = data.satisfaction[resolved]
     return Kpis(
-        created=created,
-        resolved=resolved,
-        resolution_rate=resolved / created if created else None,
-        median_resolution_hours=statistics.median(resolution_hours) if resolution_hours else None,
-        median_first_reply_hours=statistics.median(first_reply_hours)
-        if first_reply_hours
-        else None,
-        sla_attainment=on_time / with_target if with_target else None,
-        open_backlog=backlog,
-        csat=good / rated if rated else None,
+        created=int(created.sum()),
+        resolved=int(resolved.sum()),
+        resolution_rate=_share(int(resolved.sum()), int(created.sum())),
+        median_resolution_hours=_median(hours),
+        median_first_reply_hours=_median(replies[~np.isnan(replies)] / 60.0),
+        sla_attainment=_share(
+            int((data.resolved[with_target] <= targets[with_target]).sum()), int(with_target.sum())
+        ),
+        open_backlog=int(open_at.sum()),
+        csat=_share(int((rated == 1).sum()), int((rated >= 0).sum())),
     )

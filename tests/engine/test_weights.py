@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from evm_sync.config import WeightingConfig
-from evm_sync.weights import Weigher
-from tests.factories import at, ticket
+from evm_sync.dataset import Dataset
+from evm_sync.weights import weigh
+from tests.factories import at, ticket, worklog
 
 START = at("2026-11-01 00:00")
 
 
-def weigher(tickets=(), effort=None, **settings):
-    return Weigher(WeightingConfig.model_validate(settings), list(tickets), effort or {}, START)
+class weigher:
+    """Weighs one more ticket against a history of ``tickets`` with ``effort`` seconds."""
+
+    def __init__(self, tickets=(), effort=None, **settings):
+        self.history = list(tickets)
+        self.logs = [worklog(f"w{i}", tid, "2026-09-01 00:00", s / 3600)
+                     for i, ((_, tid), s) in enumerate((effort or {}).items()) if s]  # fmt: skip
+        self.config = WeightingConfig.model_validate(settings)
+
+    def weigh(self, subject):
+        data = Dataset.from_records([*self.history, subject], self.logs)
+        effort = np.bincount(data.log_ticket, weights=data.log_seconds, minlength=len(data))
+        return weigh(self.config, data, effort, START.timestamp()).explain(data, len(data) - 1)
 
 
 def history(kind, priority, hours_list, resolved="2026-10-15 00:00", prefix="h"):

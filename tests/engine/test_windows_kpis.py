@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from evm_sync.config import WindowConfig
-from evm_sync.kpi import support_kpis
+from evm_sync.evm import compute
 from evm_sync.model import Window
 from evm_sync.windows import period_boundaries, resolve_window, working_seconds
-from tests.factories import at, ticket
+from tests.factories import at, fixed_job, ticket
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -53,8 +53,10 @@ def test_period_boundaries_with_a_partial_last_period():
     assert planned == pytest.approx(10 / 7)
 
 
+JOB = fixed_job("2026-11-01 00:00", "2026-11-11 00:00")
+
+
 def test_support_kpis_by_hand():
-    window = Window(at("2026-11-01 00:00"), at("2026-11-11 00:00"))
     tickets = [
         ticket(
             1,
@@ -80,7 +82,7 @@ def test_support_kpis_by_hand():
         ticket(6, "2026-10-01 00:00", resolved_at="2026-10-05 00:00"),  # before the window
         ticket(7, "2026-11-06 00:00"),  # created after t
     ]
-    k = support_kpis(tickets, window, at("2026-11-05 00:00"), lambda t: t.due_at)
+    k = compute(JOB, tickets, [], at("2026-11-05 00:00")).kpis
     assert (k.created, k.resolved, k.open_backlog) == (4, 3, 2)
     assert k.resolution_rate == pytest.approx(3 / 4)
     assert k.median_resolution_hours == pytest.approx(30)  # 10 h, 30 h, 360 h
@@ -90,6 +92,5 @@ def test_support_kpis_by_hand():
 
 
 def test_support_kpis_with_nothing():
-    window = Window(at("2026-11-01 00:00"), at("2026-11-11 00:00"))
-    k = support_kpis([], window, at("2026-11-05 00:00"), lambda t: None)
+    k = compute(JOB, [], [], at("2026-11-05 00:00")).kpis
     assert k.resolution_rate is None and k.csat is None and k.sla_attainment is None
