@@ -116,7 +116,6 @@ def custom_field(fid: str, name: str, ftype: str, custom: str) -> dict[str, Any]
         "id": fid,
         "key": fid,
         "name": name,
-        "untranslatedName": name,
         "custom": True,
         "orderable": True,
         "navigable": True,

@@ -13,21 +13,27 @@ FIELDS = ["status", "issuetype", "resolutiondate", "updated", "timetracking", "l
 
 
 def client(sandbox: Sandbox, version: str = "2") -> jira.JIRA:
-    return jira.JIRA(server=sandbox.url, basic_auth=(sandbox.email, sandbox.token),
-                     options={"rest_api_version": version}, max_retries=0)
+    return jira.JIRA(
+        server=sandbox.url,
+        basic_auth=(sandbox.email, sandbox.token),
+        options={"rest_api_version": version},
+        max_retries=0,
+    )
 
 
 def story_points_id(j: jira.JIRA) -> str:
-    return next(f["id"] for f in j.fields()
-                if f.get("schema", {}).get("custom") == STORY_POINTS_SCHEMA)
+    return next(
+        f["id"] for f in j.fields() if f.get("schema", {}).get("custom") == STORY_POINTS_SCHEMA
+    )
 
 
 @pytest.mark.parametrize("version", ["2", "3"])
 def test_enhanced_search_pages_every_issue_with_named_fields(big: Sandbox, version):
     j = client(big, version)
     points = story_points_id(j)
-    found = j.enhanced_search_issues("project in (SUP, ENG, OPS) ORDER BY created ASC",
-                                     maxResults=0, fields=[*FIELDS, points])
+    found = j.enhanced_search_issues(
+        "project in (SUP, ENG, OPS) ORDER BY created ASC", maxResults=0, fields=[*FIELDS, points]
+    )
     assert sorted(i.key for i in found) == sorted(big.jira.issues)
     created = [big.jira.issues[i.key]["fields"]["created"] for i in found]
     assert created == sorted(created)
@@ -38,8 +44,11 @@ def test_enhanced_search_pages_every_issue_with_named_fields(big: Sandbox, versi
 
 
 def test_search_without_fields_gives_ids_only(big: Sandbox):
-    page = requests.get(f"{big.url}/rest/api/3/search/jql", params={"jql": "project = SUP"},
-                        auth=(big.email, big.token)).json()
+    page = requests.get(
+        f"{big.url}/rest/api/3/search/jql",
+        params={"jql": "project = SUP"},
+        auth=(big.email, big.token),
+    ).json()
     assert page["issues"] and all(set(i) == {"id"} for i in page["issues"])
     assert page["isLast"] is False and page["nextPageToken"]
 
@@ -60,18 +69,27 @@ def test_worklogs_by_issue_and_incrementally_agree(big: Sandbox):
     assert sorted(set(ids)) == sorted(big.jira.worklogs)
     listed = []
     for start in range(0, len(ids), 1000):
-        listed += session.post(f"{big.url}/rest/api/3/worklog/list",
-                               json={"ids": ids[start : start + 1000]}).json()
-    mine = {int(w["id"]): w["timeSpentSeconds"] for w in listed if w["issueId"] ==
-            big.jira.issues[key]["id"]}
+        listed += session.post(
+            f"{big.url}/rest/api/3/worklog/list", json={"ids": ids[start : start + 1000]}
+        ).json()
+    mine = {
+        int(w["id"]): w["timeSpentSeconds"]
+        for w in listed
+        if w["issueId"] == big.jira.issues[key]["id"]
+    }
     assert mine == {int(k): v for k, v in by_issue.items()}
 
 
 def test_update_custom_field_and_issue_property(sb: Sandbox):
     j = client(sb, "3")
-    created = j._session.post(f"{sb.url}/rest/api/3/field", json={
-        "name": "EVM CPI", "type": "com.atlassian.jira.plugin.system.customfieldtypes:float",
-        "searcherKey": "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber"}).json()
+    created = j._session.post(
+        f"{sb.url}/rest/api/3/field",
+        json={
+            "name": "EVM CPI",
+            "type": "com.atlassian.jira.plugin.system.customfieldtypes:float",
+            "searcherKey": "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber",
+        },
+    ).json()
     key = next(iter(sb.jira.issues))
     issue = j.issue(key)
     issue.update(fields={created["id"]: 1.07})
@@ -100,14 +118,18 @@ def test_data_center_flavour_pages_with_start_at_and_bearer(sb: Sandbox):
     assert info["deploymentType"] == "Server"
     keys, start = [], 0
     while True:
-        page = requests.get(f"{sb.jira_dc_url}/rest/api/2/search", headers=headers, params={
-            "jql": "ORDER BY key", "startAt": start, "maxResults": 5, "fields": "status"}).json()
+        page = requests.get(
+            f"{sb.jira_dc_url}/rest/api/2/search",
+            headers=headers,
+            params={"jql": "ORDER BY key", "startAt": start, "maxResults": 5, "fields": "status"},
+        ).json()
         keys += [i["key"] for i in page["issues"]]
         start += len(page["issues"])
         if start >= page["total"]:
             break
     assert sorted(keys) == sorted(sb.jira.issues)
-    cloud = requests.get(f"{sb.url}/rest/api/2/search", params={"jql": "project = SUP"},
-                         auth=(sb.email, sb.token))
+    cloud = requests.get(
+        f"{sb.url}/rest/api/2/search", params={"jql": "project = SUP"}, auth=(sb.email, sb.token)
+    )
     assert cloud.status_code == 410
     assert requests.get(f"{sb.url}/rest/api/2/myself", headers=headers).status_code == 401
