@@ -66,6 +66,7 @@ ISSUE_TYPES = {
         description=f"A {name.lower()}.",
         iconUrl=f"{BASE}/images/icons/issuetypes/{name.lower()}.svg",
         subtask=False,
+        avatarId=10300 + int(ident) % 100,
         hierarchyLevel=1 if name == "Epic" else 0,
     )
     for ident, name in (("10001", "Story"), ("10004", "Bug"), ("10002", "Task"), ("10000", "Epic"))
@@ -94,6 +95,10 @@ PROJECTS = [
 LABELS = ("customer", "backend", "frontend", "regression", "support-escalation")
 STORY_POINTS = "customfield_10016"
 LOCKED = "customfield_10050"
+
+
+def avatars(url: str) -> dict[str, str]:
+    return {f"{n}x{n}": f"{url}?size={n}" for n in (48, 24, 16, 32)}
 
 
 def _system(fid: str, name: str, ftype: str, **extra: Any) -> dict[str, Any]:
@@ -143,6 +148,7 @@ def base_fields() -> list[dict[str, Any]]:
         ("reporter", "Reporter", "user"),
         ("timetracking", "Time tracking", "timetracking"),
         ("timeoriginalestimate", "Original estimate", "number"),
+        ("aggregatetimeoriginalestimate", "Σ Original Estimate", "number"),
         ("timeestimate", "Remaining Estimate", "number"),
         ("timespent", "Time Spent", "number"),
         ("aggregatetimespent", "Σ Time Spent", "number"),
@@ -184,6 +190,8 @@ def populate(store: JiraStore, count: int, seed: int) -> None:
         store.users[account] = {
             "self": f"{BASE}/rest/api/2/user?accountId={account}",
             "accountId": account,
+            "emailAddress": f"agent{n + 1}@sandbox.example",
+            "avatarUrls": avatars(f"{BASE}/avatar/user/{n}"),
             "displayName": f"Agent {n + 1}",
             "active": True,
             "timeZone": "UTC",
@@ -191,18 +199,23 @@ def populate(store: JiraStore, count: int, seed: int) -> None:
         }
     users = list(store.users.values())
     numbers = {key: 0 for key, *_ in PROJECTS}
-    for i in range(count):
-        key, pid, pname, _ = rng.choices(PROJECTS, [p[3] for p in PROJECTS])[0]
-        numbers[key] += 1
-        project = {
+    projects = {
+        key: {
             "self": f"{BASE}/rest/api/2/project/{pid}",
             "id": pid,
             "key": key,
             "name": pname,
             "projectTypeKey": "software",
             "simplified": False,
+            "avatarUrls": avatars(f"{BASE}/avatar/project/{pid}"),
         }
-        _issue(store, rng, 10000 + i, f"{key}-{numbers[key]}", project, users, now)
+        for key, pid, pname, _ in PROJECTS
+    }
+    weights = [p[3] for p in PROJECTS]
+    for i in range(count):
+        key = rng.choices(PROJECTS, weights)[0][0]
+        numbers[key] += 1
+        _issue(store, rng, 10000 + i, f"{key}-{numbers[key]}", projects[key], users, now)
 
 
 def _issue(
@@ -259,6 +272,7 @@ def _issue(
                 "self": f"{BASE}/rest/api/2/component/{project['id']}1",
                 "id": f"{project['id']}1",
                 "name": f"{project['key']} core",
+                "description": f"Core work of {project['name']}",
             }
         ],
         "assignee": assignee,
