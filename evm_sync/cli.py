@@ -6,14 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
+from connectors.errors import ConnectorError
 from evm_sync import __version__
 from evm_sync.config_loader import ConfigError, load_config
+from evm_sync.state import StateError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -71,9 +75,120 @@ def cmd_compute(args: argparse.Namespace, out: Console) -> int:
     if args.json:
         print(json.dumps(render.result_json(name, result), indent=2))
         return EXIT_OK
-    out.print(render.figures_table(name, result, job.period))
+    out.print(render.figures_table(name, result))
     out.print(render.kpi_table(result))
     out.print(render.weights_table(result.weights, limit=args.weights))
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, out: Console) -> int:
+    from evm_sync import render, sync
+    from evm_sync.state import StateStore
+
+    config = load_config(args.config)
+    names = [_job(config, args.job)[0]] if args.job else list(config.jobs)
+    if not names:
+        raise UsageError(f"{args.config}: no jobs configured")
+    _setup_logging(config, args)
+    failed = False
+    documents = []
+    with StateStore.open(config.state.url) as store, _progress(args) as progress:
+        for name in names:
+            try:
+                run = sync.run_job(config, name, store=store, as_of=args.as_of,
+                                   dry_run=args.dry_run, progress=progress)  # fmt: skip
+            except (ConnectorError, sync.JobLocked, sync.SyncStopped) as error:
+                failed = True
+                print(f"error: job '{name}': {error}", file=sys.stderr)
+                continue
+            failed |= run.failed_writes > 0
+            documents.append(render.run_json(run))
+            if not args.json:
+                out.print(render.figures_table(name, run.result))
+                out.print(render.changes_table(run))
+            for warning in run.warnings:
+                print(f"warning: job '{name}': {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"jobs": documents}, indent=2, default=str))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_fields(args: argparse.Namespace, out: Console) -> int:
+    from evm_sync import render, sync
+    from evm_sync.config_loader import push_source
+    from evm_sync.push_plan import field_specs
+
+    config = load_config(args.config)
+    names = [_job(config, args.job)[0]] if args.job else list(config.jobs)
+    wanted: dict[str, list] = {}
+    for name in names:
+        for index, spec in field_specs(config.jobs[name]):
+            specs = wanted.setdefault(push_source(config, name, index), [])
+            if spec not in specs:
+                specs.append(spec)
+    reports = []
+    for source, connector in sync.open_connectors(config, wanted).items():
+        try:
+            reports += [(source, r) for r in connector.ensure_fields(wanted[source], args.create)]
+        finally:
+            connector.close()
+    out.print(render.fields_table(reports))
+    missing = [r for _, r in reports if r.action in ("missing", "not creatable")]
+    if missing and not args.create:
+        out.print("Run again with --create to create the missing fields.")
+    return EXIT_FAILED if missing else EXIT_OK
+
+
+@contextmanager
+def _progress(args: argparse.Namespace) -> Iterator[Callable[[str, str, int], None] | None]:
+    """A progress bar on a terminal; nothing when output goes to a file or --json."""
+    if args.json or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    tasks: dict[str, Any] = {}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True,
+                  console=Console(stderr=True)) as bar:  # fmt: skip
+
+        def update(source: str, stream: str, records: int) -> None:
+            key = f"{source}/{stream}"
+            if key not in tasks:
+                tasks[key] = bar.add_task(key)
+            bar.update(tasks[key], description=f"pulling {key}: {records:,} records")
+
+        yield update
+
+
+def _setup_logging(config, args: argparse.Namespace) -> None:
+    from evm_sync.observe import setup_logging
+
+    setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+
+
+def cmd_demo(args: argparse.Namespace, out: Console) -> int:
+    from evm_sync import demo, render
+
+    out.print("[bold]evm-sync demo[/bold]: a sandbox helpdesk (Zendesk + Jira APIs) on loopback, "
+              "one sync of a Zendesk job and a Jira job, the pushed fields read back.")  # fmt: skip
+    outcome = demo.run_demo(args.folder, tickets=args.tickets)
+    out.print(f"sandbox served at {outcome.url}; config written to {outcome.config_path}")
+    out.print(render.fields_table([("demo", r) for r in outcome.fields]))
+    for run in outcome.runs:
+        out.print(render.figures_table(run.job, run.result))
+        out.print(render.weights_table(run.result.weights, limit=4))
+        out.print(render.changes_table(run))
+    out.print(render.read_back_table(outcome.read_back))
+    out.print(
+        "\n[bold]Next[/bold]: point the same config at your helpdesk. In "
+        f'{outcome.config_path}, replace the sandbox url with subdomain = "yourcompany" (Zendesk) '
+        "or your Jira site's URL, set email, export the token "
+        f"({demo.TOKEN_VARIABLE} in this config), then run:\n"
+        f"  evm-sync check --config {outcome.config_path}\n"
+        f"  evm-sync fields --config {outcome.config_path} --create\n"
+        f"  evm-sync run --config {outcome.config_path} --dry-run\n"
+        f"  evm-sync daemon --config {outcome.config_path}"
+    )
     return EXIT_OK
 
 
@@ -85,6 +200,11 @@ def cmd_sandbox(args: argparse.Namespace, out: Console) -> int:
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", "-c", type=Path, required=True, help="the TOML config file")
+
+
+def _add_logging(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-format", choices=("text", "json"), help="default: [log] format")
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +231,35 @@ def build_parser() -> argparse.ArgumentParser:
     compute.add_argument("--json", action="store_true", help="print one JSON object")
     compute.add_argument("--weights", type=int, default=8, help="weights to explain in the table")
     compute.set_defaults(handler=cmd_compute)
+
+    run = commands.add_parser("run", help="sync jobs once: pull, compute, push")
+    _add_config(run)
+    run.add_argument("--job", "-j", help="one job (default: every job)")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="pull and compute; show planned changes, write nothing",
+    )
+    run.add_argument("--json", action="store_true", help='print one JSON object {"jobs": [...]}')
+    run.add_argument("--as-of", type=_as_of, help="figures as of this instant (ISO 8601 with zone)")
+    _add_logging(run)
+    run.set_defaults(handler=cmd_run)
+
+    fields = commands.add_parser(
+        "fields", help="find (and --create) the helpdesk fields the config maps"
+    )
+    _add_config(fields)
+    fields.add_argument("--job", "-j", help="one job (default: every job)")
+    fields.add_argument("--create", action="store_true", help="create the missing fields")
+    fields.set_defaults(handler=cmd_fields)
+
+    demo = commands.add_parser(
+        "demo", help="run the whole product against a bundled sandbox helpdesk"
+    )
+    demo.add_argument("--folder", type=Path, default=Path("evm-sync-demo"),
+                      help="where the demo writes its config and state (made anew)")  # fmt: skip
+    demo.add_argument("--tickets", type=int, default=3000, help="size of the sandbox helpdesk")
+    demo.set_defaults(handler=cmd_demo)
 
     sandbox = commands.add_parser("sandbox", help="serve a local Zendesk + Jira for trying things")
     try:
@@ -141,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         err.print(f"error: {error}", markup=False)
         return EXIT_USAGE
+    except (ConnectorError, StateError) as error:
+        err.print(f"error: {error}", markup=False)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         return 130

@@ -33,6 +33,7 @@ class Result:
     figures: Figures
     kpis: Kpis
     weights: tuple[Weight, ...]
+    period: str = "day"
     unplanned: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -134,7 +135,7 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
         warnings.append(f"{stray} worklogs belong to tickets out of scope or unknown")
     targets = planned_finish(data, ("due_date", "sla"), job)
     kpis = support_kpis(data, live, window, until, targets)
-    return Result(as_of, window, figures, kpis, explained, unplanned, tuple(warnings))
+    return Result(as_of, window, figures, kpis, explained, job.period, unplanned, tuple(warnings))
 
 
 def _capacity_plan(
@@ -201,7 +202,7 @@ def derive(
         es=schedule.es, at=schedule.at, sv_t=schedule.sv_t, spi_t=schedule.spi_t,
         ieac_t=schedule.ieac_t,
         forecast_finish=None if schedule.forecast_finish is None
-        else schedule.forecast_finish.astimezone(UTC),
+        else schedule.forecast_finish.astimezone(UTC).replace(microsecond=0),
         status=status_word(cpi, spi, job.thresholds.on_track, job.thresholds.at_risk),
     )  # fmt: skip
 

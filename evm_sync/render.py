@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
+from connectors.base import FieldReport
 from evm_sync.config import Config
 from evm_sync.evm import Result
 from evm_sync.model import Weight
+
+if TYPE_CHECKING:
+    from evm_sync.sync import JobRun
 
 HOUR_FIGURES = ("bac", "pv", "ev", "ac", "cv", "sv", "eac", "etc", "vac")
 INDEX_FIGURES = ("cpi", "spi", "tcpi", "tcpi_eac", "spi_t")
@@ -45,7 +49,7 @@ def _shown(value: Any, decimals: int, suffix: str = "") -> str:
     return str(value)
 
 
-def figures_table(job: str, result: Result, period: str) -> Table:
+def figures_table(job: str, result: Result) -> Table:
     """Figures of one job, grouped as a lead reads them."""
     figures = result.figures.as_dict()
     table = Table(title=f"{job}: {result.window.start:%Y-%m-%d} to {result.window.end:%Y-%m-%d}, "
@@ -62,7 +66,9 @@ def figures_table(job: str, result: Result, period: str) -> Table:
     table.add_row("% complete", _shown(_percent(figures["pct_complete"]), 1, " %"))
     table.add_row("% spent", _shown(_percent(figures["pct_spent"]), 1, " %"))
     for name in PERIOD_FIGURES:
-        table.add_row(name.upper().replace("_T", "(t)"), _shown(figures[name], 2, f" {period}s"))
+        table.add_row(
+            name.upper().replace("_T", "(t)"), _shown(figures[name], 2, f" {result.period}s")
+        )
     table.add_row("forecast finish", _shown(figures["forecast_finish"], 0))
     return table
 
@@ -128,4 +134,66 @@ def jobs_summary(config: Config) -> Table:
             ("push", targets or "nothing"),
         ):
             table.add_row(f"  {label}", value)
+    return table
+
+
+def run_json(run: JobRun) -> dict[str, Any]:
+    """One job of ``run --json``."""
+    return {
+        "job": run.job,
+        "as_of": run.as_of.isoformat(),
+        "dry_run": run.dry_run,
+        "figures": run.result.figures.as_dict(),
+        "pulled": run.pulled,
+        "pushed": [
+            {"target": c.target, "field": c.field, "old": c.old, "new": c.new}
+            | ({} if c.ok else {"error": c.error})
+            for c in run.pushed
+        ],
+        "requests": dict(sorted(run.requests.items())),
+    }
+
+
+def _short(value: Any) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def changes_table(run: JobRun) -> Table:
+    """The diff a push made (or, in a dry run, would make): target, field, old -> new."""
+    verb = "planned" if run.dry_run else "pushed"
+    table = Table(title=f"{run.job}: {len(run.pushed)} field changes {verb} "
+                  f"({run.pulled['tickets']:,} tickets, {run.pulled['worklogs']:,} worklogs pulled)")  # fmt: skip
+    for column in ("target", "field", "current", "new", "result"):
+        table.add_column(column)
+    for change in run.pushed:
+        result = "planned" if run.dry_run else "ok" if change.ok else f"failed: {change.error}"
+        table.add_row(change.target, change.field, _short(change.old), _short(change.new), result)
+    return table
+
+
+def fields_table(reports: Sequence[tuple[str, FieldReport]]) -> Table:
+    table = Table(title="fields")
+    for column in ("source", "target", "figure", "configured as", "field id", "status"):
+        table.add_column(column)
+    for source, report in reports:
+        spec = report.spec
+        status = report.action + (f": {report.detail}" if report.detail else "")
+        table.add_row(source, spec.target_kind, spec.name, spec.ref, report.field_id or "—", status)
+    return table
+
+
+def read_back_table(values: dict[str, dict[str, Any]]) -> Table:
+    """What the targets hold after the sync, read back through the APIs."""
+    table = Table(title="read back from the helpdesk")
+    for column in ("target", "field", "value"):
+        table.add_column(column)
+    for target, fields in values.items():
+        for name, value in fields.items():
+            shown = (
+                f"summary JSON, status {value['figures']['status']!r}"
+                if isinstance(value, dict)
+                else _short(value)
+            )
+            table.add_row(target, name, shown)
     return table

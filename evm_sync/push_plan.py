@@ -1,0 +1,149 @@
+"""What a job pushes: figure values as the helpdesk shows them, and the diff against
+what the targets hold (pure)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import FieldSpec, Target
+from evm_sync.config import JobConfig
+from evm_sync.evm import Result
+
+HOURS = {
+    "evm_pv",
+    "evm_ev",
+    "evm_ac",
+    "evm_bac",
+    "evm_cv",
+    "evm_sv",
+    "evm_eac",
+    "evm_etc",
+    "evm_vac",
+}
+INDICES = {"evm_cpi", "evm_spi", "evm_tcpi", "evm_spi_t", "evm_es"}
+DATES = {"evm_forecast_finish"}
+TEXTS = {"evm_status", "evm_as_of"}
+DESCRIBES_OTHERS = "evm_as_of"  # written only when another field of its target changes
+
+
+@dataclass(frozen=True, slots=True)
+class PushChange:
+    """One field of one target: what it held, what it gets; after a push, how it went."""
+
+    target: str
+    field: str
+    old: Any
+    new: Any
+    ok: bool = True
+    error: str | None = None
+
+
+def value_type(name: str) -> str:
+    """The helpdesk field type a figure needs: ``number``, ``date`` or ``text``."""
+    return "date" if name in DATES else "text" if name in TEXTS else "number"
+
+
+def pushed_values(result: Result) -> dict[str, Any]:
+    """Every pushable figure as written: hours to 1 decimal, indices and periods to 2,
+    the forecast finish as a date, the status and as-of as text."""
+    f = result.figures
+    values: dict[str, Any] = {}
+    for name in HOURS | INDICES:
+        raw = getattr(f, name.removeprefix("evm_"))
+        values[name] = None if raw is None else round(raw, 1 if name in HOURS else 2)
+    values["evm_forecast_finish"] = (
+        f.forecast_finish.date().isoformat() if f.forecast_finish else None
+    )
+    values["evm_status"] = f.status
+    values["evm_as_of"] = result.as_of.strftime("%Y-%m-%dT%H:%MZ")
+    return values
+
+
+def summary(job_name: str, result: Result) -> dict[str, Any]:
+    """The whole summary, for an issue property read by dashboard gadgets."""
+    return {
+        "job": job_name,
+        "as_of": result.as_of.isoformat(),
+        "window": {"start": result.window.start.isoformat(), "end": result.window.end.isoformat()},
+        "figures": result.figures.as_dict(),
+        "kpis": result.kpis.as_dict(),
+    }
+
+
+def same(old: Any, new: Any) -> bool:
+    """Whether a target already holds ``new`` (numbers compared as numbers)."""
+    if isinstance(new, dict) and isinstance(old, dict):
+        strip = {"as_of"}
+        return {k: v for k, v in old.items() if k not in strip} == {
+            k: v for k, v in new.items() if k not in strip
+        }
+    if isinstance(new, int | float) and not isinstance(new, bool):
+        try:
+            return old is not None and math.isclose(float(old), float(new), abs_tol=1e-9)
+        except (TypeError, ValueError):
+            return False
+    if old in ("", None) and new is None:
+        return True
+    return old == new
+
+
+def target_of(push_target) -> Target:
+    """The connectors' ``Target`` for a configured target."""
+    kind = push_target.kind
+    return Target(
+        kind, push_target.ref(), push_target.property if kind == "jira_property" else None
+    )
+
+
+def field_specs(job: JobConfig) -> list[tuple[int, FieldSpec]]:
+    """The fields a job's push section maps, with the push index they belong to."""
+    return [
+        (index, FieldSpec(name, push.target.kind, str(ref), value_type(name)))
+        for index, push in enumerate(job.push)
+        for name, ref in push.fields.items()
+    ]
+
+
+def plan(
+    job_name: str,
+    job: JobConfig,
+    result: Result,
+    current: Mapping[tuple[int, Target], Mapping[str, Any]],
+) -> list[tuple[int, Target, dict[str, Any], list[PushChange]]]:
+    """Per push target: the values to write (by field ref) and the changes they make.
+
+    ``current`` holds what each target holds now, by field ref (a property target:
+    its property key). Targets with nothing to change are left out.
+    """
+    values = pushed_values(result)
+    planned = []
+    for index, push in enumerate(job.push):
+        target = target_of(push.target)
+        held = current.get((index, target), {})
+        if target.kind == "jira_property":
+            key = str(target.property)
+            new = summary(job_name, result)
+            if not same(held.get(key), new):
+                change = PushChange(str(target), key, held.get(key), new)
+                planned.append((index, target, {key: new}, [change]))
+            continue
+        writes: dict[str, Any] = {}
+        changes: list[PushChange] = []
+        for name, ref in push.fields.items():
+            ref = str(ref)
+            if name == DESCRIBES_OTHERS or same(held.get(ref), values[name]):
+                continue
+            writes[ref] = values[name]
+            changes.append(PushChange(str(target), name, held.get(ref), values[name]))
+        if writes and DESCRIBES_OTHERS in push.fields:
+            ref = str(push.fields[DESCRIBES_OTHERS])
+            writes[ref] = values[DESCRIBES_OTHERS]
+            changes.append(
+                PushChange(str(target), DESCRIBES_OTHERS, held.get(ref), values[DESCRIBES_OTHERS])
+            )
+        if writes:
+            planned.append((index, target, writes, changes))
+    return planned

@@ -1,0 +1,258 @@
+"""One sync of one job: the only place that orders the steps.
+
+take the job's lock -> for each source and stream: read the bookmark, pull page by
+page, store each page with its bookmark in one transaction -> compute the figures
+from the store -> read the targets -> push only what differs -> store the snapshot,
+the audit rows and the run. A crash anywhere loses nothing and counts nothing
+twice: the next run resumes at the last stored bookmark, and records are upserted.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import connectors
+from connectors.base import Connector, Scope, Write
+from evm_sync import push_plan
+from evm_sync.config import Config, JobConfig, ScopeConfig
+from evm_sync.config_loader import push_source, resolve_secret
+from evm_sync.dataset import DatasetBuilder
+from evm_sync.evm import Result, compute_dataset
+from evm_sync.model import Ticket
+from evm_sync.push_plan import PushChange
+from evm_sync.state import PushRecord, RunRecord, StateError, StateStore
+
+log = logging.getLogger("evm_sync.sync")
+LOCK_LEASE_SECONDS = 600.0
+Progress = Callable[[str, str, int], None]  # source, stream, records so far
+
+
+class JobLocked(Exception):
+    """Another process is syncing this job now."""
+
+
+class SyncStopped(Exception):
+    """A stop was asked for; the page in flight was stored first."""
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What one sync did."""
+
+    job: str
+    run_id: str
+    as_of: datetime
+    dry_run: bool
+    result: Result
+    pulled: dict[str, int]
+    pushed: tuple[PushChange, ...]
+    requests: dict[str, int]
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+    failed_writes: int = field(default=0)
+
+
+def source_options(config: Config, name: str) -> dict[str, Any]:
+    """A source's settings as its connector takes them, the secret read now."""
+    source = config.sources[name]
+    options = source.model_dump(exclude={"kind", "token", "token_file"})
+    options["token"] = resolve_secret(source)
+    return options
+
+
+def open_connectors(config: Config, names: Iterable[str]) -> dict[str, Connector]:
+    return {
+        name: connectors.create(name, config.sources[name].kind, source_options(config, name))
+        for name in names
+    }
+
+
+def _scope_key(job_name: str, scope: ScopeConfig | None) -> str | None:
+    """Jira pulls are per job when the job has a JQL (its members are kept apart)."""
+    return f"job:{job_name}" if scope is not None and scope.jql else None
+
+
+def _in_scope(ticket: Ticket, scope: ScopeConfig | None) -> bool:
+    if scope is None:
+        return True
+    for name, wanted in scope.zendesk_filters().items():
+        if name == "tags":
+            if not set(wanted) & set(ticket.tags):
+                return False
+        elif ticket.attribute(name) not in wanted:
+            return False
+    return True
+
+
+class _Run:
+    """The state of one sync while it runs."""
+
+    def __init__(self, config: Config, job_name: str, store: StateStore, owner: str | None,
+                 stop: threading.Event | None, progress: Progress | None) -> None:  # fmt: skip
+        self.config, self.job_name, self.store = config, job_name, store
+        self.job: JobConfig = config.jobs[job_name]
+        self.run_id = uuid.uuid4().hex[:12]
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{self.run_id}"
+        self.stop, self.progress = stop, progress
+        self.pulled = Counter({"tickets": 0, "worklogs": 0})
+        self.extra = {"job": job_name, "run_id": self.run_id}
+
+    def pull(self, name: str, connector: Connector) -> None:
+        scope = self.job.scope.get(name)
+        key = _scope_key(self.job_name, scope)
+        for stream in connector.streams:
+            stream_key = key if stream in ("issues",) else None
+            bookmark = self.store.bookmark(name, stream, stream_key)
+            began, records = time.monotonic(), 0
+            pages = connector.pull(stream, bookmark, Scope(jql=scope.jql if scope else None))
+            for page in pages:
+                self.store.save_page(name, stream, page.bookmark, tickets=page.tickets,
+                                     worklogs=page.worklogs, deleted_worklog_ids=page.deleted_worklog_ids,
+                                     scope_key=stream_key)  # fmt: skip
+                self.pulled["tickets"] += len(page.tickets)
+                self.pulled["worklogs"] += len(page.worklogs)
+                records += len(page.tickets) + len(page.worklogs)
+                if self.progress:
+                    self.progress(name, stream, records)
+                self.store.renew_lock(self._lock, self.owner, LOCK_LEASE_SECONDS)
+                if self.stop is not None and self.stop.is_set():
+                    raise SyncStopped(
+                        f"job '{self.job_name}': stopped after a page of {name}/{stream}"
+                    )
+            log.info("pulled %s/%s: %d records", name, stream, records,
+                     extra={**self.extra, "source": name, "stream": stream, "records": records,
+                            "seconds": round(time.monotonic() - began, 3)})  # fmt: skip
+
+    @property
+    def _lock(self) -> str:
+        return f"job:{self.job_name}"
+
+    def compute(self, as_of: datetime) -> tuple[Result, list[str]]:
+        job = self.job
+        keys = {n: k for n in job.sources if (k := _scope_key(self.job_name, job.scope.get(n)))}
+        builder = DatasetBuilder()
+        for ticket in self.store.tickets(job.sources, keys):
+            if _in_scope(ticket, job.scope.get(ticket.source)):
+                builder.add_ticket(ticket)
+        for log_entry in self.store.worklogs(job.sources):
+            builder.add_worklog(log_entry.source, log_entry.ticket_id,
+                                log_entry.started_at.timestamp(), log_entry.seconds)  # fmt: skip
+        result = compute_dataset(job, builder.build(), as_of)
+        return result, list(result.warnings)
+
+    def push(
+        self, live: Mapping[str, Connector], result: Result, dry_run: bool
+    ) -> tuple[list[PushChange], int]:
+        job = self.job
+        groups: dict[str, list[tuple[int, Any]]] = {}
+        for index, push in enumerate(job.push):
+            groups.setdefault(push_source(self.config, self.job_name, index), []).append(
+                (index, push)
+            )
+        current: dict = {}
+        for name, pushes in groups.items():
+            for index, push in pushes:
+                target = push_plan.target_of(push.target)
+                refs = [str(r) for r in push.fields.values()] or [str(target.property)]
+                current[index, target] = live[name].read([target], refs).get(target, {})
+        planned = push_plan.plan(self.job_name, job, result, current)
+        if dry_run:
+            return [c for *_, changes in planned for c in changes], 0
+        outcome: list[PushChange] = []
+        failed = 0
+        for name, pushes in groups.items():
+            indexes = {i for i, _ in pushes}
+            mine = [
+                (target, writes, changes) for i, target, writes, changes in planned if i in indexes
+            ]
+            if not mine:
+                continue
+            results = live[name].push([Write(target, writes) for target, writes, _ in mine])
+            for (_, _, changes), written in zip(mine, results, strict=True):
+                failed += not written.ok
+                for change in changes:
+                    outcome.append(PushChange(change.target, change.field, change.old, change.new,
+                                              written.ok, written.error))  # fmt: skip
+        return outcome, failed
+
+
+def run_job(
+    config: Config,
+    job_name: str,
+    *,
+    store: StateStore,
+    as_of: datetime | None = None,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+    owner: str | None = None,
+    live: Mapping[str, Connector] | None = None,
+    progress: Progress | None = None,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> JobRun:
+    """Sync ``job_name`` once (see the module docstring). ``live`` may hand in
+    connectors (tests); otherwise they are built from the config and closed after."""
+    run = _Run(config, job_name, store, owner, stop, progress)
+    if not store.try_lock(run._lock, run.owner, LOCK_LEASE_SECONDS):
+        raise JobLocked(f"job '{job_name}' is being synced by another process")
+    started, began = now(), time.monotonic()
+    own = live is None
+    opened: dict[str, Connector] = {}
+    try:
+        opened = (
+            dict(live)
+            if live is not None
+            else open_connectors(config, config.jobs[job_name].sources)
+        )
+        before = {n: Counter(c.request_counts()) for n, c in opened.items()}
+        for name in config.jobs[job_name].sources:
+            run.pull(name, opened[name])
+        moment = as_of or now()
+        result, warnings = run.compute(moment)
+        pushed, failed = run.push(opened, result, dry_run)
+        requests = Counter()
+        for name, connector in opened.items():
+            requests.update(Counter(connector.request_counts()) - before[name])
+        if not dry_run:
+            store.save_snapshot(job_name, moment, run.run_id, result.figures.as_dict(),
+                                result.kpis.as_dict(), result.window.start, result.window.end)  # fmt: skip
+            store.record_pushes(job_name, run.run_id, [
+                PushRecord(c.target, c.field, c.old, c.new, now(), c.ok, c.error) for c in pushed
+            ])  # fmt: skip
+        if failed:
+            warnings.append(f"{failed} target writes failed (see pushed)")
+        seconds = time.monotonic() - began
+        store.record_run(RunRecord(job_name, run.run_id, started, now(), "ok", None,
+                                   run.pulled["tickets"], run.pulled["worklogs"],
+                                   0 if dry_run else sum(c.ok for c in pushed)))  # fmt: skip
+        log.info("synced: %d tickets and %d worklogs pulled, %d fields %s in %.1f s",
+                 run.pulled["tickets"], run.pulled["worklogs"], len(pushed),
+                 "planned" if dry_run else "pushed", seconds,
+                 extra={**run.extra, "pulled_tickets": run.pulled["tickets"],
+                        "pulled_worklogs": run.pulled["worklogs"], "pushed": len(pushed),
+                        "seconds": round(seconds, 3), "dry_run": dry_run})  # fmt: skip
+        return JobRun(job_name, run.run_id, moment, dry_run, result, dict(run.pulled),
+                      tuple(pushed), dict(requests), tuple(warnings), seconds, failed)  # fmt: skip
+    except BaseException as error:
+        outcome = "skipped" if isinstance(error, SyncStopped) else "failed"
+        try:
+            store.record_run(RunRecord(job_name, run.run_id, started, now(), outcome,
+                                       str(error) or type(error).__name__,
+                                       run.pulled["tickets"], run.pulled["worklogs"], 0))  # fmt: skip
+        except StateError as also:
+            log.error("could not record the run: %s", also, extra=run.extra)
+        raise
+    finally:
+        store.release_lock(run._lock, run.owner)
+        if own:
+            for connector in opened.values():
+                connector.close()
