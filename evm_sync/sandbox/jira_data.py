@@ -248,7 +248,7 @@ def _issue(
         for _ in range(rng.randint(0, 8)):
             started = rng.uniform(created, max(created, end))
             worklogs.append((started, 900 * rng.randint(1, 16)))
-        if resolved and rng.random() < 0.01:  # odd: work logged after resolution
+        if resolved and rng.random() < 0.02:  # odd: work logged after resolution
             worklogs.append((min(now - 3600, resolved + rng.uniform(600, 3 * DAY)), 1800))
     spent = sum(s for _, s in worklogs) or None
     last = max([created, resolved or created] + [w[0] + w[1] for w in worklogs])

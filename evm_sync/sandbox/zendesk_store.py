@@ -159,11 +159,38 @@ class ZendeskStore:
                     "Safe Update prevented the update due to outdated ticket data. "
                     "Please fetch the latest ticket data and try again.",
                 )
+            before = ticket["status"]
             diffs = self._apply(ticket, changes)
             if diffs:
                 self.add_audit(self.clock.epoch(), ticket_id, updater_id, "Change", diffs)
                 self._touch(ticket)
+                self._update_metrics(ticket_id, before, ticket["status"])
             return ticket
+
+    def _update_metrics(self, ticket_id: int, before: str, after: str) -> None:
+        """As Zendesk does: solving sets solved_at; leaving solved counts a reopen."""
+        metric = self.metrics.get(ticket_id)
+        if metric is None or before == after:
+            return
+        created, assigned, solved, reopens, replies, reply, first, full, hold, _ = metric
+        now = self.clock.epoch()
+        if after == "solved":
+            solved = now
+            full = (now - created) // 60
+        elif before == "solved" and after in ("new", "open", "pending", "hold"):
+            reopens += 1
+        self.metrics[ticket_id] = (
+            created,
+            assigned,
+            solved,
+            reopens,
+            replies,
+            reply,
+            first,
+            full,
+            hold,
+            now,
+        )
 
     def _apply(self, ticket: dict[str, Any], changes: dict[str, Any]) -> list[tuple]:
         known = {f["id"]: f for f in self.ticket_fields}
