@@ -8,12 +8,18 @@ error bodies (``api_message``). Mount an ``ApiAdapter`` on a client library's
 carries a timeout. With ``raise_for``, a non-2xx response or a transport error is
 raised right in the adapter, so the library above never sees it (and never sleeps or
 retries on its own): the caller's single retry layer decides.
+
+``add_observer(callback)`` lets an application watch every exchange (an
+``Exchange``: the endpoint and the status, None when no response came) and every
+quota wait (a ``QuotaWait``) of every adapter, e.g. for metrics, without the
+connectors knowing who listens.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +30,56 @@ from connectors.errors import ConnectorError, FatalError, RetriableError
 from connectors.retry import QuotaGate, parse_retry_after
 
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request sent: its ``"METHOD /path"`` and status (None: no response)."""
+
+    endpoint: str
+    status: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaWait:
+    """The quota gate held a request back for ``seconds``."""
+
+    seconds: float
+
+
+Observer = Callable[[Exchange | QuotaWait], None]
+_observers: tuple[Observer, ...] = ()
+
+
+def add_observer(callback: Observer) -> None:
+    """Call ``callback`` with every ``Exchange`` and ``QuotaWait`` from now on."""
+    global _observers
+    _observers = (*_observers, callback)
+
+
+def remove_observer(callback: Observer) -> None:
+    """Stop calling ``callback`` (a no-op when it was not added)."""
+    global _observers
+    _observers = tuple(o for o in _observers if o != callback)
+
+
+def _notify(event: Exchange | QuotaWait) -> None:
+    for callback in _observers:
+        callback(event)
+
+
+def _observed_wait(on_wait: Callable[[float], None] | None) -> Callable[[float], None]:
+    """``on_wait`` that also tells the observers (once, however often it is wrapped)."""
+    if getattr(on_wait, "observed", False):
+        return on_wait  # type: ignore[return-value]
+
+    def wait(seconds: float) -> None:
+        if on_wait is not None:
+            on_wait(seconds)
+        _notify(QuotaWait(seconds))
+
+    wait.observed = True  # type: ignore[attr-defined]
+    return wait
 
 
 def endpoint_of(method: str | None, url: str | bytes | None) -> str:
@@ -63,6 +119,8 @@ class ApiAdapter(HTTPAdapter):
     ) -> None:
         super().__init__(max_retries=0)
         self.gate = gate
+        if gate is not None:
+            gate.on_wait = _observed_wait(gate.on_wait)
         self.default_timeout = timeout
         self.raise_for = raise_for
         self.counts: Counter[str] = Counter()
@@ -77,9 +135,11 @@ class ApiAdapter(HTTPAdapter):
         try:
             response = super().send(request, *args, **kwargs)
         except requests.RequestException as error:
+            _notify(Exchange(endpoint, None))
             if self.raise_for is None:
                 raise
             raise self.raise_for(HttpFailure(endpoint, None, describe_exception(error))) from None
+        _notify(Exchange(endpoint, response.status_code))
         if self.gate is not None:
             self.gate.observe(response.headers)
         if self.raise_for is not None and response.status_code >= 400:
