@@ -223,7 +223,7 @@ def _ticket(
     elif solved is None:
         status = draw.weighted(OPEN_STATES)
     else:
-        status = "closed" if solved < now - 4 * DAY else "solved"
+        status = "closed" if solved < now - 4 * DAY - 120 else "solved"
     audits: list[tuple[int, str, list]] = [
         (
             created,

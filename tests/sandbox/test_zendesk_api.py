@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import requests
 
 from evm_sync.sandbox.zendesk_store import ESTIMATE_TITLE, LAST_TITLE, TOTAL_TITLE
@@ -181,3 +183,14 @@ def test_slas_sideload_gives_targets(sb, zd):
     metrics = page["tickets"][0]["slas"]["policy_metrics"]
     assert {m["metric"] for m in metrics} == {"first_reply_time", "requester_wait_time"}
     assert all((m["stage"] == "achieved") == (m["breach_at"] is None) for m in metrics)
+
+
+def test_a_full_export_page_is_served_well_under_a_second(big):
+    session = requests.Session()
+    session.auth = (f"{big.email}/token", big.token)
+    url = f"{big.url}{EXPORT}?start_time=0&per_page=1000&include=metric_sets"
+    session.get(url)
+    began = time.perf_counter()
+    page = session.get(url).json()
+    assert len(page["tickets"]) == 1000
+    assert time.perf_counter() - began < 0.8
