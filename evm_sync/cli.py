@@ -161,9 +161,27 @@ def _progress(args: argparse.Namespace) -> Iterator[Callable[[str, str, int], No
 
 
 def _setup_logging(config, args: argparse.Namespace) -> None:
+    from evm_sync.config_loader import resolvable_secrets
     from evm_sync.observe import setup_logging
 
-    setup_logging(args.log_level or config.log.level, args.log_format or config.log.format)
+    setup_logging(
+        args.log_level or config.log.level,
+        args.log_format or config.log.format,
+        secrets=resolvable_secrets(config),
+    )
+
+
+def cmd_daemon(args: argparse.Namespace, out: Console) -> int:
+    from evm_sync import scheduler
+
+    _setup_logging(load_config(args.config), args)
+    return scheduler.run_daemon(args)
+
+
+def cmd_report(args: argparse.Namespace, out: Console) -> int:
+    from evm_sync import report
+
+    return report.run_report(args)
 
 
 def cmd_demo(args: argparse.Namespace, out: Console) -> int:
@@ -252,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
     fields.add_argument("--job", "-j", help="one job (default: every job)")
     fields.add_argument("--create", action="store_true", help="create the missing fields")
     fields.set_defaults(handler=cmd_fields)
+
+    from evm_sync import report, scheduler
+
+    daemon = commands.add_parser("daemon", help="run every job on its schedule until stopped")
+    _add_config(daemon)
+    scheduler.add_daemon_arguments(daemon)
+    _add_logging(daemon)
+    daemon.set_defaults(handler=cmd_daemon)
+
+    history = commands.add_parser("report", help="a job's history: table, JSON, CSV or S-curve PNG")
+    _add_config(history)
+    report.add_report_arguments(history)
+    history.set_defaults(handler=cmd_report)
 
     demo = commands.add_parser(
         "demo", help="run the whole product against a bundled sandbox helpdesk"

@@ -125,6 +125,18 @@ def resolve_secret(source: ZendeskSource | JiraSource) -> str:
     return value
 
 
+def resolvable_secrets(config: Config) -> list[str]:
+    """The tokens of the sources that resolve now (for redaction; the others fail
+    later, in the runs that need them)."""
+    found = []
+    for source in config.sources.values():
+        try:
+            found.append(resolve_secret(source))
+        except ConfigError:
+            continue
+    return found
+
+
 def _describe(error: dict[str, Any], raw: Any) -> str:
     path, model = _walk(error["loc"], raw)
     kind, ctx, msg = error["type"], error.get("ctx") or {}, error["msg"]

@@ -56,7 +56,11 @@ sources = ["zendesk"]
 schedule = "*/15 * * * *"
 window = {{ kind = "month" }}
 baseline = {{ kind = "capacity", budget_hours = 2800.0 }}
-weighting = {{ order = ["estimate", "history", "table", "default"], class_by = ["type", "priority"], table = {{ urgent = 4.0, high = 2.0 }} }}
+
+[jobs.support-queue.weighting]
+order = ["estimate", "history", "table", "default"]
+class_by = ["type", "priority"]
+table = {{ urgent = 4.0, high = 2.0 }}
 
 [[jobs.support-queue.push]]
 target = {{ kind = "zendesk_organization", id = {organization} }}
@@ -124,7 +128,8 @@ def run_demo(folder: Path, *, tickets: int = 3000, seed: int = 42) -> DemoOutcom
         config_path = folder / "config.toml"
         config_path.write_text(CONFIG.format(
             url=sandbox.url, email=sandbox.email, variable=TOKEN_VARIABLE,
-            state=(folder / "state.db").resolve(), organization=next(iter(sandbox.zendesk.organizations)),
+            state=(folder / "state.db").resolve(),
+            organization=next(iter(sandbox.zendesk.organizations)),
             summary_ticket=open_ticket, epic=next(iter(sandbox.jira.issues)),
             organization_fields=_inline(ORGANIZATION_FIELDS), ticket_fields=_inline(ZENDESK_FIELDS),
             jira_fields=_inline(JIRA_FIELDS),

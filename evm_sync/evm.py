@@ -130,9 +130,9 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
 
     figures = derive(job, window, bac=bac, pv_at=pv_at, ev=ev, ac=ac, at_instant=until_at)
     warnings = []
-    stray = int((~known_live).sum())
+    stray = int((~known).sum())
     if stray:
-        warnings.append(f"{stray} worklogs belong to tickets out of scope or unknown")
+        warnings.append(f"{stray} worklogs belong to tickets not in scope (ignored)")
     targets = planned_finish(data, ("due_date", "sla"), job)
     kpis = support_kpis(data, live, window, until, targets)
     return Result(as_of, window, figures, kpis, explained, job.period, unplanned, tuple(warnings))

@@ -162,8 +162,8 @@ def _short(value: Any) -> str:
 def changes_table(run: JobRun) -> Table:
     """The diff a push made (or, in a dry run, would make): target, field, old -> new."""
     verb = "planned" if run.dry_run else "pushed"
-    table = Table(title=f"{run.job}: {len(run.pushed)} field changes {verb} "
-                  f"({run.pulled['tickets']:,} tickets, {run.pulled['worklogs']:,} worklogs pulled)")  # fmt: skip
+    pulled = f"{run.pulled['tickets']:,} tickets, {run.pulled['worklogs']:,} worklogs pulled"
+    table = Table(title=f"{run.job}: {len(run.pushed)} field changes {verb} ({pulled})")
     for column in ("target", "field", "current", "new", "result"):
         table.add_column(column)
     for change in run.pushed:

@@ -97,8 +97,15 @@ def _in_scope(ticket: Ticket, scope: ScopeConfig | None) -> bool:
 class _Run:
     """The state of one sync while it runs."""
 
-    def __init__(self, config: Config, job_name: str, store: StateStore, owner: str | None,
-                 stop: threading.Event | None, progress: Progress | None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        config: Config,
+        job_name: str,
+        store: StateStore,
+        owner: str | None,
+        stop: threading.Event | None,
+        progress: Progress | None,
+    ) -> None:
         self.config, self.job_name, self.store = config, job_name, store
         self.job: JobConfig = config.jobs[job_name]
         self.run_id = uuid.uuid4().hex[:12]
@@ -116,9 +123,15 @@ class _Run:
             began, records = time.monotonic(), 0
             pages = connector.pull(stream, bookmark, Scope(jql=scope.jql if scope else None))
             for page in pages:
-                self.store.save_page(name, stream, page.bookmark, tickets=page.tickets,
-                                     worklogs=page.worklogs, deleted_worklog_ids=page.deleted_worklog_ids,
-                                     scope_key=stream_key)  # fmt: skip
+                self.store.save_page(
+                    name,
+                    stream,
+                    page.bookmark,
+                    tickets=page.tickets,
+                    worklogs=page.worklogs,
+                    deleted_worklog_ids=page.deleted_worklog_ids,
+                    scope_key=stream_key,
+                )
                 self.pulled["tickets"] += len(page.tickets)
                 self.pulled["worklogs"] += len(page.worklogs)
                 records += len(page.tickets) + len(page.worklogs)
@@ -129,9 +142,19 @@ class _Run:
                     raise SyncStopped(
                         f"job '{self.job_name}': stopped after a page of {name}/{stream}"
                     )
-            log.info("pulled %s/%s: %d records", name, stream, records,
-                     extra={**self.extra, "source": name, "stream": stream, "records": records,
-                            "seconds": round(time.monotonic() - began, 3)})  # fmt: skip
+            log.info(
+                "pulled %s/%s: %d records",
+                name,
+                stream,
+                records,
+                extra={
+                    **self.extra,
+                    "source": name,
+                    "stream": stream,
+                    "records": records,
+                    "seconds": round(time.monotonic() - began, 3),
+                },
+            )
 
     @property
     def _lock(self) -> str:
@@ -144,9 +167,13 @@ class _Run:
         for ticket in self.store.tickets(job.sources, keys):
             if _in_scope(ticket, job.scope.get(ticket.source)):
                 builder.add_ticket(ticket)
-        for log_entry in self.store.worklogs(job.sources):
-            builder.add_worklog(log_entry.source, log_entry.ticket_id,
-                                log_entry.started_at.timestamp(), log_entry.seconds)  # fmt: skip
+        # Jira's worklog feed covers the whole site: keep the worklogs of tickets in scope.
+        for entry in self.store.worklogs(job.sources):
+            if (entry.source, entry.ticket_id) in builder:
+                builder.add_worklog(
+                    entry.source, entry.ticket_id, entry.started_at.timestamp(), entry.seconds
+                )
+
         result = compute_dataset(job, builder.build(), as_of)
         return result, list(result.warnings)
 
@@ -181,8 +208,16 @@ class _Run:
             for (_, _, changes), written in zip(mine, results, strict=True):
                 failed += not written.ok
                 for change in changes:
-                    outcome.append(PushChange(change.target, change.field, change.old, change.new,
-                                              written.ok, written.error))  # fmt: skip
+                    outcome.append(
+                        PushChange(
+                            change.target,
+                            change.field,
+                            change.old,
+                            change.new,
+                            written.ok,
+                            written.error,
+                        )
+                    )
         return outcome, failed
 
 
@@ -223,31 +258,81 @@ def run_job(
         for name, connector in opened.items():
             requests.update(Counter(connector.request_counts()) - before[name])
         if not dry_run:
-            store.save_snapshot(job_name, moment, run.run_id, result.figures.as_dict(),
-                                result.kpis.as_dict(), result.window.start, result.window.end)  # fmt: skip
-            store.record_pushes(job_name, run.run_id, [
-                PushRecord(c.target, c.field, c.old, c.new, now(), c.ok, c.error) for c in pushed
-            ])  # fmt: skip
+            store.save_snapshot(
+                job_name,
+                moment,
+                run.run_id,
+                result.figures.as_dict(),
+                result.kpis.as_dict(),
+                result.window.start,
+                result.window.end,
+            )
+            store.record_pushes(
+                job_name,
+                run.run_id,
+                [PushRecord(c.target, c.field, c.old, c.new, now(), c.ok, c.error) for c in pushed],
+            )
         if failed:
             warnings.append(f"{failed} target writes failed (see pushed)")
         seconds = time.monotonic() - began
-        store.record_run(RunRecord(job_name, run.run_id, started, now(), "ok", None,
-                                   run.pulled["tickets"], run.pulled["worklogs"],
-                                   0 if dry_run else sum(c.ok for c in pushed)))  # fmt: skip
-        log.info("synced: %d tickets and %d worklogs pulled, %d fields %s in %.1f s",
-                 run.pulled["tickets"], run.pulled["worklogs"], len(pushed),
-                 "planned" if dry_run else "pushed", seconds,
-                 extra={**run.extra, "pulled_tickets": run.pulled["tickets"],
-                        "pulled_worklogs": run.pulled["worklogs"], "pushed": len(pushed),
-                        "seconds": round(seconds, 3), "dry_run": dry_run})  # fmt: skip
-        return JobRun(job_name, run.run_id, moment, dry_run, result, dict(run.pulled),
-                      tuple(pushed), dict(requests), tuple(warnings), seconds, failed)  # fmt: skip
+        store.record_run(
+            RunRecord(
+                job_name,
+                run.run_id,
+                started,
+                now(),
+                "ok",
+                None,
+                run.pulled["tickets"],
+                run.pulled["worklogs"],
+                0 if dry_run else sum(c.ok for c in pushed),
+            )
+        )
+        log.info(
+            "synced: %d tickets and %d worklogs pulled, %d fields %s in %.1f s",
+            run.pulled["tickets"],
+            run.pulled["worklogs"],
+            len(pushed),
+            "planned" if dry_run else "pushed",
+            seconds,
+            extra={
+                **run.extra,
+                "pulled_tickets": run.pulled["tickets"],
+                "pulled_worklogs": run.pulled["worklogs"],
+                "pushed": len(pushed),
+                "seconds": round(seconds, 3),
+                "dry_run": dry_run,
+            },
+        )
+        return JobRun(
+            job_name,
+            run.run_id,
+            moment,
+            dry_run,
+            result,
+            dict(run.pulled),
+            tuple(pushed),
+            dict(requests),
+            tuple(warnings),
+            seconds,
+            failed,
+        )
     except BaseException as error:
         outcome = "skipped" if isinstance(error, SyncStopped) else "failed"
         try:
-            store.record_run(RunRecord(job_name, run.run_id, started, now(), outcome,
-                                       str(error) or type(error).__name__,
-                                       run.pulled["tickets"], run.pulled["worklogs"], 0))  # fmt: skip
+            store.record_run(
+                RunRecord(
+                    job_name,
+                    run.run_id,
+                    started,
+                    now(),
+                    outcome,
+                    str(error) or type(error).__name__,
+                    run.pulled["tickets"],
+                    run.pulled["worklogs"],
+                    0,
+                )
+            )
         except StateError as also:
             log.error("could not record the run: %s", also, extra=run.extra)
         raise

@@ -107,7 +107,7 @@ def test_actual_cost_counts_worklogs_started_in_window_up_to_as_of():
     ]
     result = compute(j, tickets, logs, at("2026-11-05 00:00"))
     assert result.figures.ac == pytest.approx(6)
-    assert result.warnings == ("2 worklogs belong to tickets out of scope or unknown",)
+    assert result.warnings == ("1 worklogs belong to tickets not in scope (ignored)",)
 
 
 def test_month_window_follows_as_of():
