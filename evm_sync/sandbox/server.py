@@ -96,7 +96,10 @@ class Sandbox:
         Other keywords: seed_file, faults, fault_seed, rate_limit, issues, token, host."""
         sandbox = cls.create(port=port, tickets=tickets, seed=seed, now=now, **kwargs)
         sandbox._thread = threading.Thread(
-            target=sandbox._server.serve_forever, name="evm-sync-sandbox", daemon=True
+            target=sandbox._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # a quick stop: tests start many sandboxes
+            name="evm-sync-sandbox",
+            daemon=True,
         )
         sandbox._thread.start()
         return sandbox

@@ -212,10 +212,15 @@ def test_every_listed_endpoint_answered_with_success(exchanges):
     assert {e.status for e in exchanges} >= {200, 201, 204, 400}
 
 
-@pytest.mark.parametrize("n", range(31))
+CALLS = 30  # the exchanges _calls makes; checked below
+
+
+def test_every_call_was_made(exchanges):
+    assert len(exchanges) == CALLS
+
+
+@pytest.mark.parametrize("n", range(CALLS))
 def test_response_and_request_match_the_spec(exchanges, n):
-    if n >= len(exchanges):
-        pytest.skip("fewer exchanges")
     e = exchanges[n]
     schema = spec.response_schema(e.api, e.path, e.method, e.status)
     if e.path == "/api/v2/incremental/ticket_events":
