@@ -17,11 +17,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_wsgi_app
-from werkzeug.serving import BaseWSGIServer, make_server
-from werkzeug.wrappers import Request, Response
 
 from connectors.http import Exchange, QuotaWait
 
@@ -131,14 +131,14 @@ _redactor = Redactor()
 
 def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     """Log to stderr at ``level`` (debug|info|warning|error) as ``fmt`` (text|json),
-    redacting ``secrets`` and credential-looking values; replaces an earlier setup."""
+    redacting ``secrets`` (and those given before) and credential-looking values;
+    replaces an earlier setup's handler."""
     global _handler
     if fmt not in ("text", "json"):
         raise ValueError(f"log format must be text or json, not {fmt!r}")
     root = logging.getLogger()
     if _handler is not None:
         root.removeHandler(_handler)
-    _redactor.secrets.clear()
     _redactor.add(secrets)
     _handler = logging.StreamHandler(sys.stderr)
     _handler.addFilter(_redactor)
@@ -146,7 +146,7 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     root.addHandler(_handler)
     root.setLevel(level.upper())
     quiet = logging.DEBUG if level.lower() == "debug" else logging.WARNING
-    for noisy in ("apscheduler", "urllib3", "werkzeug"):
+    for noisy in ("apscheduler", "urllib3"):
         logging.getLogger(noisy).setLevel(quiet)
 
 
@@ -211,8 +211,18 @@ class Metrics:
             self.requests.labels("none" if event.status is None else str(event.status)).inc()
 
 
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # scrapes are not events
+        return
+
+
 class StatusServer:
-    """``/metrics`` and ``/healthz`` on ``HOST:PORT`` (port 0: a free one), in a thread.
+    """``/metrics`` and ``/healthz`` on ``HOST:PORT`` (port 0: a free one), in a thread;
+    an ``OSError`` when the address cannot be bound.
 
     ``health()`` returns ``(ok, body)``: 200 with the body as JSON when ok, else 503.
     """
@@ -226,8 +236,8 @@ class StatusServer:
         host, _, port = listen.rpartition(":")
         self._metrics_app = make_wsgi_app(metrics.registry)
         self._health = health
-        self._server: BaseWSGIServer = make_server(
-            host.strip("[]"), int(port), self._app, threaded=True
+        self._server = make_server(
+            host, int(port), self._app, server_class=_Server, handler_class=_QuietHandler
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="evm-sync-status", daemon=True
@@ -235,7 +245,8 @@ class StatusServer:
 
     @property
     def address(self) -> str:
-        return f"{self._server.host}:{self._server.port}"
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
 
     def start(self) -> StatusServer:
         self._thread.start()
@@ -247,14 +258,15 @@ class StatusServer:
         self._thread.join(timeout=5)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        path = Request(environ).path
+        path = environ.get("PATH_INFO", "")
         if path == "/metrics":
             return self._metrics_app(environ, start_response)
         if path == "/healthz":
             ok, body = self._health()
-            response = Response(
-                json.dumps(body, default=str), 200 if ok else 503, mimetype="application/json"
-            )
+            status = "200 OK" if ok else "503 Service Unavailable"
+            content, kind = json.dumps(body, default=str).encode(), "application/json"
         else:
-            response = Response("not found: try /metrics or /healthz\n", 404)
-        return response(environ, start_response)
+            status, kind = "404 Not Found", "text/plain; charset=utf-8"
+            content = b"not found: try /metrics or /healthz\n"
+        start_response(status, [("Content-Type", kind), ("Content-Length", str(len(content)))])
+        return [content]

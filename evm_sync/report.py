@@ -198,7 +198,8 @@ def run_report(args: argparse.Namespace) -> int:
             return 1
         print(f"wrote {output}")
     else:
-        Console().print(to_table(job, snapshots))
+        # a file or a pipe gets whole rows; a terminal its own width
+        Console(width=None if sys.stdout.isatty() else 160).print(to_table(job, snapshots))
     return 0
 
 
