@@ -296,7 +296,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     """Run until SIGTERM or SIGINT: 0 after a clean stop, 1 when runs outlived the
     stop timeout or the daemon could not start, 2 for a bad config."""
     from connectors.http import add_observer, remove_observer
-    from evm_sync.config_loader import ConfigError, load_config
+    from evm_sync.config_loader import ConfigError, load_config, resolvable_secrets
     from evm_sync.observe import StatusServer, add_secrets
     from evm_sync.state import StateError, StateStore
 
@@ -309,7 +309,7 @@ def run_daemon(args: argparse.Namespace) -> int:
     if not config.jobs:
         print(f"error: {args.config}: no jobs configured", file=sys.stderr)
         return 2
-    add_secrets(_resolvable_secrets(config))
+    add_secrets(resolvable_secrets(config))  # whoever set up logging
     listen = getattr(args, "listen", None) or config.daemon.listen
     try:
         store = StateStore.open(config.state.url)
@@ -356,19 +356,6 @@ def run_daemon(args: argparse.Namespace) -> int:
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
-def _resolvable_secrets(config: Config) -> list[str]:
-    """The tokens of the sources that resolve now (the others fail in their runs)."""
-    from evm_sync.config_loader import ConfigError, resolve_secret
-
-    found = []
-    for source in config.sources.values():
-        try:
-            found.append(resolve_secret(source))
-        except ConfigError:
-            continue
-    return found
-
-
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -384,16 +371,3 @@ def _listen(text: str) -> str:
     if not host or not port.isdigit() or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9464)")
     return text
-
-
-if __name__ == "__main__":  # until the CLI wires ``evm-sync daemon``
-    from pathlib import Path
-
-    from evm_sync.observe import setup_logging
-
-    _parser = argparse.ArgumentParser(prog="python -m evm_sync.scheduler")
-    _parser.add_argument("--config", type=Path, required=True)
-    add_daemon_arguments(_parser)
-    _args = _parser.parse_args()
-    setup_logging(os.environ.get("EVM_SYNC_LOG_LEVEL", "info"), "json")
-    sys.exit(run_daemon(_args))

@@ -96,21 +96,22 @@ sources = ["bad"]
     return text
 
 
-def _daemon_command() -> list[str]:
-    """``evm-sync daemon`` once the CLI has it, else the scheduler's own entry."""
-    from evm_sync.cli import build_parser
-
-    if "daemon" in build_parser().format_help():
-        return [sys.executable, "-m", "evm_sync.cli", "daemon"]
-    return [sys.executable, "-m", "evm_sync.scheduler"]
-
-
 class DaemonProcess:
     """``evm-sync daemon`` in a subprocess; its log goes to a file the test reads."""
 
     def __init__(self, config: Path, log: Path, token: str, *extra: str) -> None:
         env = {**os.environ, TOKEN_ENV: token, BAD_TOKEN_ENV: BAD_TOKEN}
-        command = [*_daemon_command(), "--config", str(config), "--listen", "127.0.0.1:0", *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "evm_sync.cli",
+            "daemon",
+            "--config",
+            str(config),
+            "--listen",
+            "127.0.0.1:0",
+            *extra,
+        ]
         self.log_path = log
         self._log = log.open("w")
         self.process = subprocess.Popen(command, env=env, stderr=self._log, stdout=self._log)

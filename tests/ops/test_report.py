@@ -176,3 +176,10 @@ def test_a_bad_time_is_refused(config_path: Path, capsys: pytest.CaptureFixture[
         _args(config_path, "--since", "last week")
     assert exit_.value.code == 2
     assert "'last week' is not ISO 8601" in capsys.readouterr().err
+
+
+def test_the_cli_command_reports(config_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evm_sync.cli import main
+
+    assert main(["report", "--config", str(config_path), "--job", "zd", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == DAYS + 1
