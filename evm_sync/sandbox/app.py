@@ -22,8 +22,9 @@ from werkzeug.wrappers import Request, Response
 
 from evm_sync.sandbox.clock import Clock
 from evm_sync.sandbox.faults import Faults
-from evm_sync.sandbox.jira_store import BASE, JiraError, JiraStore
+from evm_sync.sandbox.jira_store import JiraError, JiraStore
 from evm_sync.sandbox.limits import Budget, RateLimiter
+from evm_sync.sandbox.links import BASE
 from evm_sync.sandbox.zendesk_store import ZendeskError, ZendeskStore
 
 DC_PREFIX = "/jira-dc"
@@ -97,6 +98,16 @@ def route(
     """`path` with {name} placeholders, each matching one `segment`."""
     regex = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m.group(1)}>{segment})", path)
     return Route(method, re.compile(f"^{regex}$"), handler, api, bucket or api)
+
+
+def zendesk_route(method: str, path: str, handler: Handler, bucket: str = "") -> Route:
+    """A Zendesk path under /api/v2, with or without the .json suffix; ids have no dots."""
+    return route(method, "/api/v2" + path + r"(?:\.json)?", handler, "zendesk", bucket, "[^/.]+")
+
+
+def jira_route(method: str, path: str, handler: Handler) -> Route:
+    """A Jira path, served under both /rest/api/2 and /rest/api/3."""
+    return route(method, "/rest/api/x" + path, handler, "jira")
 
 
 class SandboxApp:

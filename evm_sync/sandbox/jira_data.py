@@ -10,7 +10,8 @@ import random
 from typing import Any
 
 from evm_sync.sandbox.clock import jira_time
-from evm_sync.sandbox.jira_store import BASE, STORY_POINTS_SCHEMA, JiraStore, make_worklog
+from evm_sync.sandbox.jira_store import STORY_POINTS_SCHEMA, JiraStore, make_worklog
+from evm_sync.sandbox.links import BASE
 
 DAY = 86400
 CATEGORIES = {

@@ -8,17 +8,18 @@ import json
 import zlib
 from typing import Any
 
-from evm_sync.sandbox.app import BadRequest, Call, Reply, Route, route
+from evm_sync.sandbox.app import BadRequest, Call, Reply, jira_route
 from evm_sync.sandbox.clock import jira_time
 from evm_sync.sandbox.jira_data import custom_field
-from evm_sync.sandbox.jira_render import parse_fields, render_issue, render_worklog, select
-from evm_sync.sandbox.jira_store import BASE, JiraError
+from evm_sync.sandbox.jira_render import parse_fields, render_issue, select
+from evm_sync.sandbox.jira_store import JiraError
+from evm_sync.sandbox.jira_worklogs import ROUTES as WORKLOG_ROUTES
 from evm_sync.sandbox.jql import JqlError, compile_jql, sort_issues
+from evm_sync.sandbox.links import BASE
 
 MAX_IDS_ONLY = 5000
 MAX_NAMED_FIELDS = 1000
 MAX_ALL_FIELDS = 100
-MAX_WORKLOG_PAGE = 1000
 FIELD_TYPES = {
     "com.atlassian.jira.plugin.system.customfieldtypes:float": "number",
     "com.atlassian.jira.plugin.system.customfieldtypes:textfield": "string",
@@ -55,7 +56,7 @@ def _matching(call: Call, jql: str, bounded: bool) -> list[str]:
     now = call.app.clock.now().timestamp()
     cache_key = (jql, bounded, store.version, len(store.issues), now)
     with store.lock:
-        cached = getattr(store, "_search_cache", None)
+        cached = store.search_cache
         if cached and cached[0] == cache_key:
             return cached[1]
         try:
@@ -65,7 +66,7 @@ def _matching(call: Call, jql: str, bounded: bool) -> list[str]:
         keys = [
             i["key"] for i in sort_issues([i for i in store.issues.values() if accept(i)], order)
         ]
-        store._search_cache = (cache_key, keys)
+        store.search_cache = (cache_key, keys)
         return keys
 
 
@@ -223,83 +224,6 @@ def delete_property(call: Call, key: str, prop: str) -> Reply:
     return Reply(204)
 
 
-def issue_worklogs(call: Call, key: str) -> Reply:
-    store = call.app.jira
-    start = max(call.int_arg("startAt", 0), 0)
-    size = min(max(call.int_arg("maxResults", 5000), 0), 5000)
-    with store.lock:
-        ids = store.issue_worklogs[store.issue(key)["key"]]
-        page = [render_worklog(store.worklogs[w], call.version) for w in ids[start : start + size]]
-        return Reply(
-            body={"startAt": start, "maxResults": size, "total": len(ids), "worklogs": page}
-        )
-
-
-def add_issue_worklog(call: Call, key: str) -> Reply:
-    from evm_sync.sandbox.clock import parse_jira_time
-
-    body = call.json()
-    seconds = body.get("timeSpentSeconds") if isinstance(body, dict) else None
-    if not isinstance(seconds, int) or seconds <= 0:
-        raise JiraError(400, [], {"timeLogged": "You must indicate the time spent working."})
-    started = parse_jira_time(body["started"]) if body.get("started") else None
-    comment = body.get("comment") or ""
-    if isinstance(comment, dict):
-        comment = " ".join(
-            t.get("text", "") for p in comment.get("content", []) for t in p.get("content", [])
-        )
-    worklog = call.app.jira.add_worklog(key, seconds, started, comment=comment)
-    return Reply(201, render_worklog(worklog, call.version))
-
-
-def _changes(call: Call, entries: list[tuple[int, int]], path: str) -> Reply:
-    """worklog/updated and worklog/deleted: ids changed since `since` (ms), 1000 a page,
-    the last minute withheld."""
-    since = max(call.int_arg("since", 0), 0)
-    limit = call.app.jira.now_ms() - 60_000
-    import bisect
-
-    lo = bisect.bisect_left(entries, (since, -1))
-    hi = bisect.bisect_right(entries, (limit, float("inf")))
-    page = entries[lo : min(lo + MAX_WORKLOG_PAGE, max(lo, hi))]
-    last = lo + len(page) >= hi
-    until = page[-1][0] if page else since
-    self_url = f"{BASE}/rest/api/{call.version}/worklog/{path}?since={since}"
-    body: dict[str, Any] = {
-        "values": [{"worklogId": w, "updatedTime": ms, "properties": []} for ms, w in page],
-        "since": since,
-        "until": until,
-        "self": self_url,
-        "lastPage": last,
-    }
-    if not last:
-        body["nextPage"] = f"{BASE}/rest/api/{call.version}/worklog/{path}?since={until}"
-    return Reply(body=body)
-
-
-def worklogs_updated(call: Call) -> Reply:
-    return _changes(call, call.app.jira.updated_index(), "updated")
-
-
-def worklogs_deleted(call: Call) -> Reply:
-    with call.app.jira.lock:
-        entries = list(call.app.jira.deleted)
-    return _changes(call, entries, "deleted")
-
-
-def worklog_list(call: Call) -> Reply:
-    body = call.json()
-    ids = body.get("ids") if isinstance(body, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, int | str) for i in ids):
-        raise JiraError(400, ['The request body must be {"ids": [worklog ids]}.'])
-    if len(ids) > MAX_WORKLOG_PAGE:
-        raise JiraError(400, [f"The number of worklog ids must be at most {MAX_WORKLOG_PAGE}."])
-    store = call.app.jira
-    with store.lock:
-        found = [store.worklogs.get(int(i)) for i in ids if str(i).isdigit()]
-        return Reply(body=[render_worklog(w, call.version) for w in found if w is not None])
-
-
 def myself(call: Call) -> Reply:
     user = next(iter(call.app.jira.users.values()))
     return Reply(
@@ -332,28 +256,20 @@ def server_info(call: Call) -> Reply:
     )
 
 
-def _j(method: str, path: str, handler) -> Route:
-    return route(method, "/rest/api/x" + path, handler, "jira")
-
-
 ROUTES = [
-    _j("GET", "/search/jql", search_jql),
-    _j("POST", "/search/jql", search_jql),
-    _j("GET", "/search", search_legacy),
-    _j("POST", "/search", search_legacy),
-    _j("GET", "/field", list_fields),
-    _j("POST", "/field", create_field),
-    _j("GET", "/issue/{key}", get_issue),
-    _j("PUT", "/issue/{key}", put_issue),
-    _j("GET", "/issue/{key}/properties", list_properties),
-    _j("GET", "/issue/{key}/properties/{prop}", get_property),
-    _j("PUT", "/issue/{key}/properties/{prop}", put_property),
-    _j("DELETE", "/issue/{key}/properties/{prop}", delete_property),
-    _j("GET", "/issue/{key}/worklog", issue_worklogs),
-    _j("POST", "/issue/{key}/worklog", add_issue_worklog),
-    _j("GET", "/worklog/updated", worklogs_updated),
-    _j("GET", "/worklog/deleted", worklogs_deleted),
-    _j("POST", "/worklog/list", worklog_list),
-    _j("GET", "/myself", myself),
-    _j("GET", "/serverInfo", server_info),
+    *WORKLOG_ROUTES,
+    jira_route("GET", "/search/jql", search_jql),
+    jira_route("POST", "/search/jql", search_jql),
+    jira_route("GET", "/search", search_legacy),
+    jira_route("POST", "/search", search_legacy),
+    jira_route("GET", "/field", list_fields),
+    jira_route("POST", "/field", create_field),
+    jira_route("GET", "/issue/{key}", get_issue),
+    jira_route("PUT", "/issue/{key}", put_issue),
+    jira_route("GET", "/issue/{key}/properties", list_properties),
+    jira_route("GET", "/issue/{key}/properties/{prop}", get_property),
+    jira_route("PUT", "/issue/{key}/properties/{prop}", put_property),
+    jira_route("DELETE", "/issue/{key}/properties/{prop}", delete_property),
+    jira_route("GET", "/myself", myself),
+    jira_route("GET", "/serverInfo", server_info),
 ]

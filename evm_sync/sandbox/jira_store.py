@@ -1,8 +1,4 @@
-"""The in-memory Jira Cloud site: issues, fields, worklogs and issue properties.
-
-URLs inside stored objects start with BASE, a placeholder the server swaps for
-the address the request came to.
-"""
+"""The in-memory Jira Cloud site: issues, fields, worklogs and issue properties."""
 
 from __future__ import annotations
 
@@ -12,8 +8,8 @@ import threading
 from typing import Any
 
 from evm_sync.sandbox.clock import Clock, jira_time, parse_jira_time
+from evm_sync.sandbox.links import BASE
 
-BASE = "http://sandbox.invalid"
 STORY_POINTS_SCHEMA = "com.pyxis.greenhopper.jira:jsw-story-points"
 NOT_ON_SCREEN = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 PROPERTY_LIMIT = 32768
@@ -54,7 +50,8 @@ class JiraStore:
         self.deleted: list[tuple[int, int]] = []
         self.properties: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
-        self.version = 0
+        self.version = 0  # bumped by every change, so cached searches know they are stale
+        self.search_cache: tuple[Any, list[str]] | None = None
         self._updated: list[tuple[int, int]] = []
         self._dirty = True
         self._next_worklog = 10000

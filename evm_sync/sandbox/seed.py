@@ -16,7 +16,8 @@ from typing import Any
 
 from evm_sync.sandbox import jira_data, zendesk_data
 from evm_sync.sandbox.clock import Clock, jira_time, parse_iso, parse_jira_time, zendesk_time
-from evm_sync.sandbox.jira_store import BASE, JiraStore, make_worklog
+from evm_sync.sandbox.jira_store import JiraStore, make_worklog
+from evm_sync.sandbox.links import BASE
 from evm_sync.sandbox.zendesk_store import LAST_TITLE, TOTAL_TITLE, ZendeskStore
 
 LOCKED_NAME = "Locked field"
@@ -75,7 +76,7 @@ def _load_zendesk(store: ZendeskStore, data: dict[str, Any]) -> None:
     now = store.clock.epoch()
     stamp = zendesk_time(now)
     for n, raw in enumerate(data.get("ticket_fields") or []):
-        field = zendesk_data._field(
+        field = zendesk_data.field_object(
             int(raw["id"]),
             raw["type"],
             raw["title"],

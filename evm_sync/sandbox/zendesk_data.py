@@ -14,6 +14,7 @@ import random
 from typing import Any
 
 from evm_sync.sandbox.clock import zendesk_time
+from evm_sync.sandbox.links import BASE
 from evm_sync.sandbox.zendesk_store import (
     ESTIMATE_TITLE,
     LAST_TITLE,
@@ -44,7 +45,7 @@ ORG_BASE = 360000200001
 FIELD_BASE = 360010000001
 
 
-def _field(
+def field_object(
     fid: int,
     ftype: str,
     title: str,
@@ -77,7 +78,7 @@ def _field(
         "updated_at": stamp,
         "removable": removable,
         "key": key,
-        "url": f"http://sandbox.invalid/api/v2/ticket_fields/{fid}.json",
+        "url": f"{BASE}/api/v2/ticket_fields/{fid}.json",
         **extra,
     }
 
@@ -94,7 +95,7 @@ def base_fields(stamp: str) -> list[dict[str, Any]]:
         ("assignee", "Assignee"),
     ]
     fields = [
-        _field(FIELD_BASE + n, t, title, n, False, None, stamp)
+        field_object(FIELD_BASE + n, t, title, n, False, None, stamp)
         for n, (t, title) in enumerate(system)
     ]
     options = [
@@ -114,7 +115,7 @@ def base_fields(stamp: str) -> list[dict[str, Any]]:
         ("tagger", "Product area", {"custom_field_options": options}),
     ]
     fields += [
-        _field(FIELD_BASE + 10 + n, t, title, 10 + n, True, None, stamp, **extra)
+        field_object(FIELD_BASE + 10 + n, t, title, 10 + n, True, None, stamp, **extra)
         for n, (t, title, extra) in enumerate(custom)
     ]
     return fields
@@ -124,7 +125,7 @@ def organization_fields(stamp: str) -> list[dict[str, Any]]:
     return [
         {
             "id": 360000300001 + n,
-            "url": f"http://sandbox.invalid/api/v2/organization_fields/{360000300001 + n}.json",
+            "url": f"{BASE}/api/v2/organization_fields/{360000300001 + n}.json",
             "key": key,
             "type": ftype,
             "title": title,
@@ -178,7 +179,7 @@ def populate(store: ZendeskStore, count: int, seed: int) -> None:
         oid = ORG_BASE + n
         store.organizations[oid] = {
             "id": oid,
-            "url": f"http://sandbox.invalid/api/v2/organizations/{oid}.json",
+            "url": f"{BASE}/api/v2/organizations/{oid}.json",
             "name": f"Customer {n + 1:03d}",
             "shared_tickets": False,
             "shared_comments": False,
