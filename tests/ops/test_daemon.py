@@ -156,7 +156,7 @@ def test_sigterm_stops_the_run_after_its_page_in_flight(
         after = zendesk_requests()
     assert code == 0
     # the whole pull is 30 pages (9 s): stopping after one page takes a fraction
-    assert took < 4 * delay + 1.5, f"stopping took {took:.1f} s"
+    assert took < 5, f"stopping took {took:.1f} s"
     # (the sandbox records a request when it has answered: the page in flight counts)
     assert after - served <= 1, "a page was requested after the stop"
     runs = _runs(url, "zd")

@@ -159,7 +159,7 @@ def test_stop_waits_for_the_page_in_flight() -> None:
     wait_until(lambda: len(pages) >= 2, 10, "a run in flight")
     asked = time.monotonic()
     assert daemon.stop(timeout=5)
-    assert time.monotonic() - asked < 0.5
+    assert time.monotonic() - asked < 1.5, "the stop waited for more than the page"
     assert [p for p in pages if p > asked][1:] == [], "a page began after the stop"
     ok, health = daemon.health()
     assert not ok and health["status"] == "stopping"
@@ -174,7 +174,7 @@ def test_stop_gives_up_on_a_run_that_outlives_the_timeout() -> None:
     wait_until(lambda: daemon.health()[1]["jobs"]["a"]["running"], 10, "a run in flight")
     asked = time.monotonic()
     assert daemon.stop(timeout=0.3) is False
-    assert 0.3 <= time.monotonic() - asked < 1.5
+    assert 0.3 <= time.monotonic() - asked < 3
     # the run left behind lives in a daemon thread: it cannot hold the process open
     (left,) = [t for t in threading.enumerate() if t.name == "run-a"]
     assert left.daemon
