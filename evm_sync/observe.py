@@ -50,15 +50,17 @@ class Redactor(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets: set[str] = set()
+        self.secrets: tuple[str, ...] = ()
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        # very short values would mask ordinary words; tokens are long
-        self.secrets |= {s for s in secrets if s and len(s) >= 4}
+        # very short values would mask ordinary words; tokens are long. A new tuple,
+        # longest first, replaces the old one whole: other threads may be redacting.
+        known = {*self.secrets, *(s for s in secrets if s and len(s) >= 4)}
+        self.secrets = tuple(sorted(known, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
+        for secret in self.secrets:
             text = text.replace(secret, MASK)
         for pattern, replacement in _CREDENTIALS:
             text = pattern.sub(replacement, text)
@@ -75,9 +77,19 @@ class Redactor(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, self.redact(value))
+            if key not in _STANDARD:
+                setattr(record, key, self._scrub(value))
         return True
+
+    def _scrub(self, value: Any) -> Any:
+        """``value`` with every string in it redacted (extras may be dicts or lists)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {k: self._scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub(v) for v in value]
+        return value
 
 
 def extras(record: logging.LogRecord) -> dict[str, Any]:
@@ -100,8 +112,9 @@ class TextFormatter(logging.Formatter):
         pairs = " ".join(f"{k}={_plain(v)}" for k, v in extras(record).items())
         if pairs:
             line = f"{line} [{pairs}]"
-        if record.exc_text:
-            line = f"{line} | {record.exc_text}"
+        for detail in (record.exc_text, record.stack_info):
+            if detail:
+                line = f"{line} | {detail}"
         return line.replace("\r", "").replace("\n", " \\n ")
 
 
@@ -118,6 +131,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_text:
             entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
