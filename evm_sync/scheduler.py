@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,8 +53,9 @@ def trigger_for(job: JobConfig, every: float | None = None) -> BaseTrigger:
 
 
 def default_owner() -> str:
-    """This process, as a lock owner: ``host:pid``."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This daemon, as a lock owner: ``host:pid:random``. The random part keeps two
+    containers apart that share a host name and both run as PID 1."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass

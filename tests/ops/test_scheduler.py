@@ -211,3 +211,10 @@ def test_bad_options_are_usage_errors(
         _args(tmp_path, "", *argv)
     assert exit_.value.code == 2
     assert argv[1] in capsys.readouterr().err
+
+
+def test_each_daemon_is_its_own_lock_owner() -> None:
+    config = config_of("a")
+    first, second = Daemon(config, store=None), Daemon(config, store=None)
+    assert first.owner != second.owner
+    assert first.owner.split(":")[:2] == second.owner.split(":")[:2]  # same host and pid
