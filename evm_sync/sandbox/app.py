@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +39,19 @@ class RequestRecord:
     status: int
     at: datetime
     query: str = ""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One answered API request, kept when recording is on (for contract tests)."""
+
+    api: str
+    spec_path: str
+    method: str
+    status: int
+    request: bytes
+    response: bytes
+    flavour: str  # "cloud" or "dc" for Jira, "" for Zendesk
 
 
 @dataclass
@@ -90,6 +103,7 @@ class Route:
     handler: Handler
     api: str  # "zendesk", "jira" or "admin"
     bucket: str = ""
+    spec_path: str = ""  # the operation's path in the vendor's OpenAPI description
 
 
 def route(
@@ -100,14 +114,29 @@ def route(
     return Route(method, re.compile(f"^{regex}$"), handler, api, bucket or api)
 
 
+# Our placeholder names -> the specs' parameter names
+SPEC_NAMES = {
+    "job_id": "job_status_id",
+    "org_id": "organization_id",
+    "key": "issueIdOrKey",
+    "prop": "propertyKey",
+}
+
+
+def _spec_path(prefix: str, path: str) -> str:
+    return prefix + re.sub(r"\{(\w+)\}", lambda m: "{" + SPEC_NAMES.get(m[1], m[1]) + "}", path)
+
+
 def zendesk_route(method: str, path: str, handler: Handler, bucket: str = "") -> Route:
     """A Zendesk path under /api/v2, with or without the .json suffix; ids have no dots."""
-    return route(method, "/api/v2" + path + r"(?:\.json)?", handler, "zendesk", bucket, "[^/.]+")
+    found = route(method, "/api/v2" + path + r"(?:\.json)?", handler, "zendesk", bucket, "[^/.]+")
+    return replace(found, spec_path=_spec_path("/api/v2", path))
 
 
 def jira_route(method: str, path: str, handler: Handler) -> Route:
     """A Jira path, served under both /rest/api/2 and /rest/api/3."""
-    return route(method, "/rest/api/x" + path, handler, "jira")
+    found = route(method, "/rest/api/x" + path, handler, "jira")
+    return replace(found, spec_path=_spec_path("/rest/api/3", path))
 
 
 class SandboxApp:
@@ -126,6 +155,7 @@ class SandboxApp:
         self.faults, self.limiter, self.routes = faults, limiter, routes
         self._email, self._token = email, token
         self.requests: list[RequestRecord] = []
+        self.exchanges: list[Exchange] | None = None  # a list while recording
         self._log_lock = threading.Lock()
 
     @property
@@ -164,11 +194,7 @@ class SandboxApp:
         path, dc = request.path, False
         if path.startswith(DC_PREFIX + "/"):
             path, dc = path[len(DC_PREFIX) :], True
-        try:
-            response = self.dispatch(request, path, dc, environ)
-        except ConnectionResetError:  # a dropped connection: no answer at all
-            self.record(request, 0)
-            raise
+        response = self.dispatch(request, path, dc, environ)  # a drop raises past here
         self.record(request, response.status_code)
         return response(environ, start_response)
 
@@ -225,6 +251,7 @@ class SandboxApp:
         if slow:
             time.sleep(self.faults.spec.delay)
         if error == "drop":
+            self.record(request, 0)  # before the client can notice
             drop(environ)
         if error:
             response = self.error(api, int(error), "Sandbox fault injected")
@@ -233,6 +260,19 @@ class SandboxApp:
             return self.with_limits(response, api, budgets)
         base = request.host_url.rstrip("/") + (DC_PREFIX if dc else "")
         response = self.respond(the_route, params, Call(self, request, version, dc), base)
+        if self.exchanges is not None and not malformed:
+            flavour = "" if api == "zendesk" else "dc" if dc else "cloud"
+            self.exchanges.append(
+                Exchange(
+                    api,
+                    the_route.spec_path,
+                    request.method,
+                    response.status_code,
+                    request.get_data(),
+                    response.get_data(),
+                    flavour,
+                )
+            )
         if malformed and response.status_code == 200:
             data = response.get_data()
             response.set_data(data[: max(1, len(data) // 2)])

@@ -12,7 +12,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from evm_sync.sandbox import admin, jira_routes, seed, zendesk_routes
-from evm_sync.sandbox.app import DC_PREFIX, RequestRecord, SandboxApp
+from evm_sync.sandbox.app import DC_PREFIX, Exchange, RequestRecord, SandboxApp
 from evm_sync.sandbox.clock import parse_iso
 from evm_sync.sandbox.faults import Faults
 from evm_sync.sandbox.jira_store import JiraStore
@@ -40,6 +40,7 @@ def make_app(
     rate_limit: tuple[int, int | None] | None = None,
     issues: int | None = None,
     token: str | None = None,
+    record_exchanges: bool = False,
 ) -> SandboxApp:
     """The WSGI app with its data; raises ValueError (one line) on bad arguments."""
     if isinstance(now, str):
@@ -54,9 +55,12 @@ def make_app(
     limiter = RateLimiter(*(rate_limit or (None, None)))
     token = token or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)
     routes = zendesk_routes.ROUTES + jira_routes.ROUTES + admin.ROUTES
-    return SandboxApp(
+    app = SandboxApp(
         zendesk, jira, clock, EMAIL, token, Faults(faults, fault_seed), limiter, routes
     )
+    if record_exchanges:
+        app.exchanges = []
+    return app
 
 
 class Sandbox:
@@ -93,7 +97,8 @@ class Sandbox:
         **kwargs: Any,
     ) -> Sandbox:
         """Generate (or load with seed_file=) the data and serve it in a background thread.
-        Other keywords: seed_file, faults, fault_seed, rate_limit, issues, token, host."""
+        Other keywords: seed_file, faults, fault_seed, rate_limit, issues, token, host,
+        record_exchanges (keep every API request and answer in `exchanges`)."""
         sandbox = cls.create(port=port, tickets=tickets, seed=seed, now=now, **kwargs)
         sandbox._thread = threading.Thread(
             target=sandbox._server.serve_forever,
@@ -129,6 +134,11 @@ class Sandbox:
     @property
     def jira(self) -> JiraStore:
         return self._app.jira
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Requests and answers, when started with record_exchanges=True."""
+        return list(self._app.exchanges or [])
 
     @property
     def requests(self) -> list[RequestRecord]:

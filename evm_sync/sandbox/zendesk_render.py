@@ -135,8 +135,8 @@ def render_event(audit: Audit) -> dict[str, Any]:
             "via_reference_id": None,
             "event_type": audit.kind,
             "field_name": name,
-            "value": value,
-            "previous_value": previous,
+            "value": scalar(value),
+            "previous_value": scalar(previous),
         }
         for n, (name, value, previous) in enumerate(audit.changes, start=1)
     ]
@@ -171,12 +171,17 @@ def render_audit(audit: Audit) -> dict[str, Any]:
                 "id": audit.id * 16 + n,
                 "type": audit.kind,
                 "field_name": name,
-                "value": value,
-                "previous_value": previous,
+                "value": scalar(value),
+                "previous_value": scalar(previous),
             }
             for n, (name, value, previous) in enumerate(audit.changes, start=1)
         ],
     }
+
+
+def scalar(value: Any) -> Any:
+    """Audit values are strings or numbers in the spec: tag lists become "a b"."""
+    return " ".join(map(str, value)) if isinstance(value, list) else value
 
 
 def with_url(obj: dict[str, Any], base: str, kind: str) -> dict[str, Any]:
