@@ -15,6 +15,13 @@ def parse_iso(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def epoch_of(when: datetime | float) -> int:
+    """Epoch seconds of a datetime (naive: UTC) or of a number already in seconds."""
+    if isinstance(when, datetime):
+        return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+    return int(when)
+
+
 def zendesk_time(epoch: int) -> str:
     """Zendesk's format: 2026-11-20T12:00:00Z."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import bisect
 import json
 import threading
+from datetime import datetime
 from typing import Any
 
-from evm_sync.sandbox.clock import Clock, jira_time, parse_jira_time
+from evm_sync.sandbox.clock import Clock, epoch_of, jira_time, parse_jira_time
 from evm_sync.sandbox.links import BASE
 
 STORY_POINTS_SCHEMA = "com.pyxis.greenhopper.jira:jsw-story-points"
@@ -156,11 +157,12 @@ class JiraStore:
         self,
         key: str,
         seconds: int,
-        started: float | None = None,
+        started: datetime | float | None = None,
         author: str = "sandbox-agent-1",
         comment: str = "",
     ) -> dict[str, Any]:
-        """Log work now; `started` (epoch seconds) defaults to now minus the time spent."""
+        """Log work now; `started` (datetime or epoch seconds) defaults to now minus the
+        time spent; `author` is an accountId (unknown ones log as the first user)."""
         with self.lock:
             issue = self.issue(key)
             now = self.clock.now().timestamp()
@@ -171,7 +173,7 @@ class JiraStore:
                 issue["id"],
                 user,
                 seconds,
-                started if started is not None else now - seconds,
+                now - seconds if started is None else epoch_of(started),
                 now,
                 comment,
             )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 import threading
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from evm_sync.sandbox.clock import Clock, zendesk_time
+from evm_sync.sandbox.clock import Clock, epoch_of, zendesk_time
 
 TOTAL_TITLE = "Total time spent (sec)"
 LAST_TITLE = "Time spent last update (sec)"
@@ -211,12 +212,14 @@ class ZendeskStore:
         return diffs
 
     def add_time_entry(
-        self, ticket_id: int, seconds: int, author_id: int, at: int | None = None
+        self, ticket_id: int, seconds: int, author_id: int, at: datetime | int | None = None
     ) -> None:
-        """Log time as the Time Tracking app does: one audit changing both fields."""
+        """Log time as the Time Tracking app does: one audit changing both fields, at `at`
+        (default now); the ticket's updated_at moves to now."""
+        when = self.clock.epoch() if at is None else epoch_of(at)
         with self.lock:
             ticket = self.ticket(ticket_id)
-            self.record_time_entry(ticket, seconds, author_id, at or self.clock.epoch())
+            self.record_time_entry(ticket, seconds, author_id, when)
             self._touch(ticket)
 
     def record_time_entry(
