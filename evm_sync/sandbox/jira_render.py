@@ -26,9 +26,10 @@ def render_worklog(worklog: dict[str, Any], version: str) -> dict[str, Any]:
     return out
 
 
-def parse_fields(raw: list[str] | None, default: str) -> list[str]:
+def parse_fields(raw: list[str] | str | None, default: str) -> list[str]:
     """The `fields` parameter: repeated and/or comma separated ids, *all, *navigable, -id."""
-    items = [f.strip() for part in (raw or [default]) for f in str(part).split(",")]
+    parts = [raw] if isinstance(raw, str) else raw or [default]
+    items = [f.strip() for part in parts for f in str(part).split(",")]
     return [f for f in items if f]
 
 
@@ -60,6 +61,21 @@ def timetracking(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_issue(
+    store: JiraStore,
+    issue: dict[str, Any],
+    chosen: set[str] | None,
+    version: str,
+    properties: list[str] = (),
+) -> dict[str, Any]:
+    """The issue with the `chosen` fields (None: id only) and the named issue properties."""
+    out = _render_fields(store, issue, chosen, version)
+    if properties:
+        stored = store.properties.get(issue["key"], {})
+        out["properties"] = {name: stored[name] for name in properties if name in stored}
+    return out
+
+
+def _render_fields(
     store: JiraStore, issue: dict[str, Any], chosen: set[str] | None, version: str
 ) -> dict[str, Any]:
     if chosen is None:

@@ -89,7 +89,8 @@ def search_jql(call: Call) -> Reply:
     page = keys[offset : offset + size]
     store = call.app.jira
     with store.lock:
-        issues = [render_issue(store, store.issues[k], chosen, call.version) for k in page]
+        props = parse_fields(params.get("properties"), "")
+        issues = [render_issue(store, store.issues[k], chosen, call.version, props) for k in page]
     body: dict[str, Any] = {"issues": issues}
     if offset + size < len(keys):
         body["nextPageToken"] = _encode_token(offset + size, jql)
@@ -168,7 +169,9 @@ def get_issue(call: Call, key: str) -> Reply:
     wanted = parse_fields(call.request.args.getlist("fields"), "*all")
     with store.lock:
         issue = store.issue(key)
-        return Reply(body=render_issue(store, issue, select(store, wanted) or set(), call.version))
+        props = parse_fields(call.request.args.getlist("properties"), "")
+        chosen = select(store, wanted) or set()
+        return Reply(body=render_issue(store, issue, chosen, call.version, props))
 
 
 def put_issue(call: Call, key: str) -> Reply:

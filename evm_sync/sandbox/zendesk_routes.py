@@ -65,14 +65,17 @@ def export_tickets(call: Call) -> Reply:
         chunk = index[lo : min(lo + per_page, hi)]
         ids = custom_field_ids(store)
         slas = "slas" in include
-        tickets = [render_ticket(store, store.tickets[t], BASE, ids, slas) for _, t in chunk]
+        shown = [store.tickets[t] for _, t in chunk]
+        if call.request.args.get("exclude_deleted") == "true":
+            shown = [t for t in shown if t["status"] != "deleted"]
+        tickets = [render_ticket(store, t, BASE, ids, slas) for t in shown]
         body: dict[str, Any] = {"tickets": tickets}
         if "metric_sets" in include:
             body["metric_sets"] = [
                 m
-                for _, t in chunk
-                if store.tickets[t]["status"] != "deleted"
-                if (m := render_metric(store, t, BASE)) is not None
+                for t in shown
+                if t["status"] != "deleted"
+                if (m := render_metric(store, t["id"], BASE)) is not None
             ]
     after = encode_cursor(chunk[-1] if chunk else key)
     query = {"cursor": after, "per_page": per_page}

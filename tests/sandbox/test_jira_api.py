@@ -148,3 +148,19 @@ def test_number_fields_refuse_text_and_cloud_refuses_bearer(sb, jr):
     assert bearer.status_code == 401
     info = jr.get(f"{sb.url}/rest/api/2/serverInfo").json()
     assert info["deploymentType"] == "Cloud" and info["baseUrl"] == sb.url
+
+
+def test_search_can_return_issue_properties(sb, jr):
+    key = sorted(sb.jira.issues, key=lambda k: int(sb.jira.issues[k]["id"]))[0]
+    sb.jira.set_property(key, "evm.figures", {"cpi": 0.9})
+    project = sb.jira.issues[key]["fields"]["project"]["key"]
+    page = jr.post(
+        sb.url + SEARCH,
+        json={"jql": f"key = {key}", "fields": "status", "properties": ["evm.figures", "absent"]},
+    ).json()
+    assert page["issues"][0]["properties"] == {"evm.figures": {"cpi": 0.9}}
+    issue = jr.get(
+        f"{sb.url}/rest/api/3/issue/{key}", params={"properties": "evm.figures", "fields": "status"}
+    ).json()
+    assert issue["properties"] == {"evm.figures": {"cpi": 0.9}}
+    assert set(issue["fields"]) == {"status"} and project

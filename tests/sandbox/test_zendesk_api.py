@@ -194,3 +194,10 @@ def test_a_full_export_page_is_served_well_under_a_second(big):
     page = session.get(url).json()
     assert len(page["tickets"]) == 1000
     assert time.perf_counter() - began < 0.8
+
+
+def test_exclude_deleted_skips_them_but_the_cursor_moves_on(sb, zd):
+    everything, end = export_all(sb, zd, start_time=0)
+    kept, end_kept = export_all(sb, zd, start_time=0, exclude_deleted="true")
+    assert {t["id"] for t in kept} == {t["id"] for t in everything if t["status"] != "deleted"}
+    assert end_kept == end
