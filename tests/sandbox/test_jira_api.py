@@ -156,7 +156,7 @@ def test_search_can_return_issue_properties(sb, jr):
     project = sb.jira.issues[key]["fields"]["project"]["key"]
     page = jr.post(
         sb.url + SEARCH,
-        json={"jql": f"key = {key}", "fields": "status", "properties": ["evm.figures", "absent"]},
+        json={"jql": f"key = {key}", "fields": ["status"], "properties": ["evm.figures", "absent"]},
     ).json()
     assert page["issues"][0]["properties"] == {"evm.figures": {"cpi": 0.9}}
     issue = jr.get(
