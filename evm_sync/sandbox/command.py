@@ -6,7 +6,6 @@ import argparse
 import json
 import signal
 import sys
-import threading
 from types import FrameType
 
 from evm_sync.sandbox.clock import parse_iso
@@ -114,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         print(describe(sb), flush=True)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        threading.Thread(target=sb._server.shutdown, daemon=True).start()
+        sb.stop_soon()
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -122,7 +121,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        sb._server.server_close()
     return 0
 
 

@@ -110,8 +110,20 @@ class Sandbox:
         return sandbox
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread until `stop` (from a signal handler or thread)."""
-        self._server.serve_forever()
+        """Serve in the calling thread until `stop_soon`; then release the port."""
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def stop_soon(self) -> None:
+        """Ask `serve_forever` to return; safe from a signal handler in the serving thread."""
+        threading.Thread(target=self._server.shutdown, daemon=True).start()
+
+    @property
+    def app(self) -> SandboxApp:
+        """The WSGI application (for in-process clients such as werkzeug's test Client)."""
+        return self._app
 
     def stop(self) -> None:
         self._server.shutdown()
