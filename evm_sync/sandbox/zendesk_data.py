@@ -199,6 +199,10 @@ def populate(store: ZendeskStore, count: int, seed: int) -> None:
     store.sort_audits()
 
 
+# Status changes shared by every ticket's audits (tuples are immutable: one copy each)
+SOLVE = (("status", "solved", "open"),)
+REOPEN = (("status", "open", "solved"),)
+CLOSE = (("status", "closed", "solved"),)
 HOURS = ("0.5", "1", "2", "3", "4", "6", "8", "12", "16")
 OPEN_STATES = (("open", 70), ("pending", 22), ("hold", 8))
 
@@ -256,12 +260,12 @@ def _ticket(
         ticket["custom_fields"].append({"id": ids[ESTIMATE_TITLE], "value": hours})
         audits[0][2].append((str(ids[ESTIMATE_TITLE]), hours, None))
     if solved:
-        audits.append((first_solved, "Change", [("status", "solved", "open")]))
+        audits.append((first_solved, "Change", SOLVE))
         if reopens:
-            audits.append((first_solved + 3600, "Change", [("status", "open", "solved")]))
-            audits.append((solved, "Change", [("status", "solved", "open")]))
+            audits.append((first_solved + 3600, "Change", REOPEN))
+            audits.append((solved, "Change", SOLVE))
         if status == "closed":
-            audits.append((solved + 4 * DAY, "Change", [("status", "closed", "solved")]))
+            audits.append((solved + 4 * DAY, "Change", CLOSE))
     if assigned and rand() < 0.8:
         end = max(assigned, solved or now - 120)
         entries = sorted(draw.between(assigned, end) for _ in range(draw.between(1, 5)))
