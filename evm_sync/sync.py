@@ -25,7 +25,7 @@ import connectors
 from connectors.base import Connector, Scope, Write
 from evm_sync import push_plan
 from evm_sync.config import Config, JobConfig, ScopeConfig
-from evm_sync.config_loader import push_source, resolve_secret
+from evm_sync.config_loader import ConfigError, push_source, resolve_secret
 from evm_sync.dataset import DatasetBuilder
 from evm_sync.evm import Result, compute_dataset
 from evm_sync.model import Ticket
@@ -66,7 +66,10 @@ def source_options(config: Config, name: str) -> dict[str, Any]:
     """A source's settings as its connector takes them, the secret read now."""
     source = config.sources[name]
     options = source.model_dump(exclude={"kind", "token", "token_file"})
-    options["token"] = resolve_secret(source)
+    try:
+        options["token"] = resolve_secret(source)
+    except ConfigError as error:
+        raise ConfigError(f"sources.{name}.{problem}" for problem in error.problems) from None
     return options
 
 
