@@ -11,17 +11,19 @@ read from the rate-limit headers of every response.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import tenacity
 
 from connectors.errors import FatalError, RetriableError
 
 T = TypeVar("T")
+log = logging.getLogger("connectors.retry")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,28 @@ def retrying(policy: RetryPolicy, call: Callable[[], T], *, what: str = "request
             status=error.status,
             source=error.source,
         ) from error
+
+
+def limits_from(
+    name: str,
+    options: Mapping[str, Any],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[RetryPolicy, QuotaGate]:
+    """A source's retry policy (``retry`` option) and quota gate (``max_quota_share``)."""
+    retry = options.get("retry") or {}
+    policy = RetryPolicy(
+        attempts=int(retry.get("attempts", RetryPolicy.attempts)),
+        max_retry_after=float(retry.get("max_retry_after", RetryPolicy.max_retry_after)),
+        sleep=sleep,
+    )
+
+    def on_wait(seconds: float) -> None:
+        log.info("source '%s': keeping within the quota share, waiting %.1f s", name, seconds)
+
+    share = float(options.get("max_quota_share", 0.5))
+    return policy, QuotaGate(share, clock=clock, sleep=sleep, on_wait=on_wait)
 
 
 def _header(headers: Mapping[str, str], *names: str) -> float | None:

@@ -140,7 +140,7 @@ class _Run:
                 records += len(page.tickets) + len(page.worklogs)
                 if self.progress:
                     self.progress(name, stream, records)
-                self.store.renew_lock(self._lock, self.owner, LOCK_LEASE_SECONDS)
+                self.store.renew_lock(self.lock, self.owner, LOCK_LEASE_SECONDS)
                 if self.stop is not None and self.stop.is_set():
                     raise SyncStopped(
                         f"job '{self.job_name}': stopped after a page of {name}/{stream}"
@@ -160,8 +160,60 @@ class _Run:
             )
 
     @property
-    def _lock(self) -> str:
+    def lock(self) -> str:
         return f"job:{self.job_name}"
+
+    def store_history(
+        self, as_of: datetime, result: Result, pushed: list[PushChange], now: Callable[[], datetime]
+    ) -> None:
+        """The snapshot of the figures and the audit rows of the push."""
+        self.store.save_snapshot(
+            self.job_name,
+            as_of,
+            self.run_id,
+            result.figures.as_dict(),
+            result.kpis.as_dict(),
+            result.window.start,
+            result.window.end,
+        )
+        audit = [PushRecord(c.target, c.field, c.old, c.new, now(), c.ok, c.error) for c in pushed]
+        self.store.record_pushes(self.job_name, self.run_id, audit)
+
+    def record(
+        self, started: datetime, finished: datetime, outcome: str, error: str | None, pushed: int
+    ) -> None:
+        self.store.record_run(
+            RunRecord(
+                self.job_name,
+                self.run_id,
+                started,
+                finished,
+                outcome,
+                error,
+                self.pulled["tickets"],
+                self.pulled["worklogs"],
+                pushed,
+            )
+        )
+
+    def log_done(self, run: JobRun) -> None:
+        verb = "planned" if run.dry_run else "pushed"
+        log.info(
+            "synced: %d tickets and %d worklogs pulled, %d fields %s in %.1f s",
+            run.pulled["tickets"],
+            run.pulled["worklogs"],
+            len(run.pushed),
+            verb,
+            run.seconds,
+            extra={
+                **self.extra,
+                "pulled_tickets": run.pulled["tickets"],
+                "pulled_worklogs": run.pulled["worklogs"],
+                "pushed": len(run.pushed),
+                "seconds": round(run.seconds, 3),
+                "dry_run": run.dry_run,
+            },
+        )
 
     def compute(self, as_of: datetime) -> tuple[Result, list[str]]:
         job = self.job
@@ -240,74 +292,28 @@ def run_job(
     """Sync ``job_name`` once (see the module docstring). ``live`` may hand in
     connectors (tests); otherwise they are built from the config and closed after."""
     run = _Run(config, job_name, store, owner, stop, progress)
-    if not store.try_lock(run._lock, run.owner, LOCK_LEASE_SECONDS):
+    if not store.try_lock(run.lock, run.owner, LOCK_LEASE_SECONDS):
         raise JobLocked(f"job '{job_name}' is being synced by another process")
     started, began = now(), time.monotonic()
-    own = live is None
     opened: dict[str, Connector] = {}
     try:
-        opened = (
-            dict(live)
-            if live is not None
-            else open_connectors(config, config.jobs[job_name].sources)
-        )
+        opened = dict(live) if live is not None else open_connectors(config, run.job.sources)
         before = {n: Counter(c.request_counts()) for n, c in opened.items()}
-        for name in config.jobs[job_name].sources:
+        for name in run.job.sources:
             run.pull(name, opened[name])
         moment = as_of or now()
         result, warnings = run.compute(moment)
         pushed, failed = run.push(opened, result, dry_run)
-        requests = Counter()
+        requests: Counter[str] = Counter()
         for name, connector in opened.items():
             requests.update(Counter(connector.request_counts()) - before[name])
         if not dry_run:
-            store.save_snapshot(
-                job_name,
-                moment,
-                run.run_id,
-                result.figures.as_dict(),
-                result.kpis.as_dict(),
-                result.window.start,
-                result.window.end,
-            )
-            store.record_pushes(
-                job_name,
-                run.run_id,
-                [PushRecord(c.target, c.field, c.old, c.new, now(), c.ok, c.error) for c in pushed],
-            )
+            run.store_history(moment, result, pushed, now)
         if failed:
             warnings.append(f"{failed} target writes failed (see pushed)")
-        seconds = time.monotonic() - began
-        store.record_run(
-            RunRecord(
-                job_name,
-                run.run_id,
-                started,
-                now(),
-                "ok",
-                None,
-                run.pulled["tickets"],
-                run.pulled["worklogs"],
-                0 if dry_run else sum(c.ok for c in pushed),
-            )
-        )
-        log.info(
-            "synced: %d tickets and %d worklogs pulled, %d fields %s in %.1f s",
-            run.pulled["tickets"],
-            run.pulled["worklogs"],
-            len(pushed),
-            "planned" if dry_run else "pushed",
-            seconds,
-            extra={
-                **run.extra,
-                "pulled_tickets": run.pulled["tickets"],
-                "pulled_worklogs": run.pulled["worklogs"],
-                "pushed": len(pushed),
-                "seconds": round(seconds, 3),
-                "dry_run": dry_run,
-            },
-        )
-        return JobRun(
+        written = 0 if dry_run else sum(c.ok for c in pushed)
+        run.record(started, now(), "ok", None, written)
+        outcome = JobRun(
             job_name,
             run.run_id,
             moment,
@@ -317,30 +323,20 @@ def run_job(
             tuple(pushed),
             dict(requests),
             tuple(warnings),
-            seconds,
+            time.monotonic() - began,
             failed,
         )
+        run.log_done(outcome)
+        return outcome
     except BaseException as error:
-        outcome = "skipped" if isinstance(error, SyncStopped) else "failed"
+        outcome_word = "skipped" if isinstance(error, SyncStopped) else "failed"
         try:
-            store.record_run(
-                RunRecord(
-                    job_name,
-                    run.run_id,
-                    started,
-                    now(),
-                    outcome,
-                    str(error) or type(error).__name__,
-                    run.pulled["tickets"],
-                    run.pulled["worklogs"],
-                    0,
-                )
-            )
+            run.record(started, now(), outcome_word, str(error) or type(error).__name__, 0)
         except StateError as also:
             log.error("could not record the run: %s", also, extra=run.extra)
         raise
     finally:
-        store.release_lock(run._lock, run.owner)
-        if own:
+        store.release_lock(run.lock, run.owner)
+        if live is None:
             for connector in opened.values():
                 connector.close()

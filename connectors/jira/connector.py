@@ -30,7 +30,7 @@ from connectors.jira.normalize import IssueFields
 from connectors.jira.pull import IssueBookmark, pull_issues
 from connectors.jira.push import push_writes, read_targets
 from connectors.jira.worklogs import pull_worklogs_cloud, pull_worklogs_datacenter
-from connectors.retry import QuotaGate, RetryPolicy, retrying
+from connectors.retry import limits_from, retrying
 
 
 class JiraConnector:
@@ -57,13 +57,7 @@ class JiraConnector:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> JiraConnector:
-        retry = options.get("retry") or {}
-        policy = RetryPolicy(
-            attempts=int(retry.get("attempts", RetryPolicy.attempts)),
-            max_retry_after=float(retry.get("max_retry_after", RetryPolicy.max_retry_after)),
-            sleep=sleep,
-        )
-        gate = QuotaGate(float(options.get("max_quota_share", 0.5)), clock=clock, sleep=sleep)
+        policy, gate = limits_from(name, options, sleep=sleep, clock=clock)
         settings = ClientSettings(
             source=name,
             url=str(options["url"]),

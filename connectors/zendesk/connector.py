@@ -24,7 +24,7 @@ from connectors.base import (
     WriteResult,
 )
 from connectors.errors import FatalError
-from connectors.retry import QuotaGate, RetryPolicy
+from connectors.retry import limits_from
 from connectors.zendesk.client import ClientSettings, ZendeskClient, base_url_for
 from connectors.zendesk.fields import FieldCatalog, find_field
 from connectors.zendesk.normalize import TicketContext, normalize_page
@@ -77,19 +77,7 @@ class ZendeskConnector:
         clock: Callable[[], float] = time.monotonic,
     ) -> ZendeskConnector:
         """Build from a source's validated options (see ``connectors.create``)."""
-        retry = options.get("retry") or {}
-        policy = RetryPolicy(
-            attempts=int(retry.get("attempts", 6)),
-            max_retry_after=float(retry.get("max_retry_after", 120.0)),
-            sleep=sleep,
-        )
-
-        def on_wait(seconds: float) -> None:
-            log.info("source '%s': keeping within the quota share, waiting %.1f s", name, seconds)
-
-        gate = QuotaGate(
-            float(options.get("max_quota_share", 0.5)), clock=clock, sleep=sleep, on_wait=on_wait
-        )
+        policy, gate = limits_from(name, options, sleep=sleep, clock=clock)
         settings = ClientSettings(
             source=name,
             base_url=base_url_for(options.get("subdomain"), options.get("url")),
