@@ -114,7 +114,7 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
 
 
 def cmd_fields(args: argparse.Namespace, out: Console) -> int:
-    from evm_sync import render, sync
+    from evm_sync import render, sources
     from evm_sync.config_loader import push_source
     from evm_sync.push_plan import field_specs
 
@@ -127,7 +127,7 @@ def cmd_fields(args: argparse.Namespace, out: Console) -> int:
             if spec not in specs:
                 specs.append(spec)
     reports = []
-    for source, connector in sync.open_connectors(config, wanted).items():
+    for source, connector in sources.open_connectors(config, wanted).items():
         try:
             reports += [(source, r) for r in connector.ensure_fields(wanted[source], args.create)]
         finally:

@@ -18,8 +18,9 @@ from connectors.base import FieldReport, Target
 from evm_sync.config_loader import load_config
 from evm_sync.push_plan import field_specs, target_of
 from evm_sync.sandbox import Sandbox
+from evm_sync.sources import open_connectors
 from evm_sync.state import StateStore
-from evm_sync.sync import JobRun, open_connectors, run_job
+from evm_sync.sync import JobRun, run_job
 
 DEMO_NOW = "2026-11-20T12:00:00Z"
 TOKEN_VARIABLE = "EVM_SYNC_SANDBOX_TOKEN"

@@ -16,20 +16,19 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import connectors
 from connectors.base import Connector, Scope, Write
 from evm_sync import push_plan
-from evm_sync.config import Config, JobConfig, ScopeConfig
-from evm_sync.config_loader import ConfigError, push_source, resolve_secret
+from evm_sync.config import Config, JobConfig
+from evm_sync.config_loader import push_source
 from evm_sync.dataset import DatasetBuilder
 from evm_sync.evm import Result, compute_dataset
-from evm_sync.model import Ticket
 from evm_sync.push_plan import PushChange
+from evm_sync.sources import in_scope, open_connectors, scope_key
 from evm_sync.state import PushRecord, RunRecord, StateError, StateStore
 
 log = logging.getLogger("evm_sync.sync")
@@ -62,41 +61,6 @@ class JobRun:
     failed_writes: int = field(default=0)
 
 
-def source_options(config: Config, name: str) -> dict[str, Any]:
-    """A source's settings as its connector takes them, the secret read now."""
-    source = config.sources[name]
-    options = source.model_dump(exclude={"kind", "token", "token_file"})
-    try:
-        options["token"] = resolve_secret(source)
-    except ConfigError as error:
-        raise ConfigError(f"sources.{name}.{problem}" for problem in error.problems) from None
-    return options
-
-
-def open_connectors(config: Config, names: Iterable[str]) -> dict[str, Connector]:
-    return {
-        name: connectors.create(name, config.sources[name].kind, source_options(config, name))
-        for name in names
-    }
-
-
-def _scope_key(job_name: str, scope: ScopeConfig | None) -> str | None:
-    """Jira pulls are per job when the job has a JQL (its members are kept apart)."""
-    return f"job:{job_name}" if scope is not None and scope.jql else None
-
-
-def _in_scope(ticket: Ticket, scope: ScopeConfig | None) -> bool:
-    if scope is None:
-        return True
-    for name, wanted in scope.zendesk_filters().items():
-        if name == "tags":
-            if not set(wanted) & set(ticket.tags):
-                return False
-        elif ticket.attribute(name) not in wanted:
-            return False
-    return True
-
-
 class _Run:
     """The state of one sync while it runs."""
 
@@ -119,7 +83,7 @@ class _Run:
 
     def pull(self, name: str, connector: Connector) -> None:
         scope = self.job.scope.get(name)
-        key = _scope_key(self.job_name, scope)
+        key = scope_key(self.job_name, scope)
         for stream in connector.streams:
             stream_key = key if stream in ("issues",) else None
             bookmark = self.store.bookmark(name, stream, stream_key)
@@ -217,10 +181,10 @@ class _Run:
 
     def compute(self, as_of: datetime) -> tuple[Result, list[str]]:
         job = self.job
-        keys = {n: k for n in job.sources if (k := _scope_key(self.job_name, job.scope.get(n)))}
+        keys = {n: k for n in job.sources if (k := scope_key(self.job_name, job.scope.get(n)))}
         builder = DatasetBuilder()
         for ticket in self.store.tickets(job.sources, keys):
-            if _in_scope(ticket, job.scope.get(ticket.source)):
+            if in_scope(ticket, job.scope.get(ticket.source)):
                 builder.add_ticket(ticket)
         # Jira's worklog feed covers the whole site: keep the worklogs of tickets in scope.
         for entry in self.store.worklogs(job.sources):

@@ -15,8 +15,9 @@ from connectors.zendesk.connector import ZendeskConnector
 from evm_sync.config import Config
 from evm_sync.config_loader import parse_config
 from evm_sync.sandbox import Sandbox
+from evm_sync.sources import source_options
 from evm_sync.state import StateStore
-from evm_sync.sync import JobRun, run_job, source_options
+from evm_sync.sync import JobRun, run_job
 from tests.state.conftest import pg_url  # noqa: F401 - a fixture, used by name
 
 NOW = "2026-11-20T12:00:00Z"
