@@ -21,6 +21,8 @@ PUSHABLE_FIELDS: tuple[str, ...] = (
     "evm_eac", "evm_etc", "evm_vac", "evm_tcpi", "evm_es", "evm_spi_t",
     "evm_forecast_finish", "evm_status", "evm_as_of",
 )  # fmt: skip
+PER_TICKET_FIELDS: tuple[str, ...] = ("evm_weight", "evm_earned")
+PER_TICKET_KIND = "zendesk_tickets"
 CLASS_ATTRIBUTES: tuple[str, ...] = (
     "type", "priority", "group", "organization", "brand", "form", "project",
     "assignee", "status", "status_category", "components", "tags",
@@ -250,21 +252,26 @@ class ScopeConfig(Strict):
 
 
 class TargetConfig(Strict):
-    kind: Literal["zendesk_ticket", "zendesk_organization", "jira_issue", "jira_property"]
+    kind: Literal[
+        "zendesk_ticket", "zendesk_organization", "zendesk_tickets", "jira_issue", "jira_property"
+    ]
     id: str | int | None = None
     key: str | None = None
     property: str = "evm"
 
     @model_validator(mode="after")
     def _identified(self) -> TargetConfig:
-        if self.kind.startswith("zendesk") and self.id is None:
+        if self.kind in ("zendesk_ticket", "zendesk_organization") and self.id is None:
             raise ValueError(f"kind = '{self.kind}' needs id")
         if self.kind.startswith("jira") and not self.key:
             raise ValueError(f"kind = '{self.kind}' needs key (e.g. SUP-1)")
         return self
 
     def ref(self) -> str:
-        """The target's id as the connectors name it: a Zendesk id or a Jira key."""
+        """The target's id as the connectors name it: a Zendesk id or a Jira key
+        (``*`` for every weighted ticket)."""
+        if self.kind == PER_TICKET_KIND:
+            return "*"
         return str(self.id) if self.kind.startswith("zendesk") else str(self.key)
 
 
@@ -276,9 +283,10 @@ class PushConfig(Strict):
     @field_validator("fields")
     @classmethod
     def _known_figures(cls, value: dict[str, str | int]) -> dict[str, str | int]:
+        known = PUSHABLE_FIELDS + PER_TICKET_FIELDS
         for name in value:
-            if name not in PUSHABLE_FIELDS:
-                raise ValueError(f"unknown figure {name!r}{did_you_mean(name, PUSHABLE_FIELDS)}")
+            if name not in known:
+                raise ValueError(f"unknown figure {name!r}{did_you_mean(name, known)}")
         return value
 
     @model_validator(mode="after")
@@ -287,6 +295,14 @@ class PushConfig(Strict):
             raise ValueError("a jira_property target holds the whole summary: give no fields")
         if self.target.kind != "jira_property" and not self.fields:
             raise ValueError("map at least one figure in fields, e.g. { evm_cpi = 'evm_cpi' }")
+        per_ticket = self.target.kind == PER_TICKET_KIND
+        wrong = [n for n in self.fields if (n in PER_TICKET_FIELDS) != per_ticket]
+        if wrong and per_ticket:
+            raise ValueError(
+                f"a {PER_TICKET_KIND} target takes evm_weight and evm_earned only, not {wrong[0]}"
+            )
+        if wrong:
+            raise ValueError(f"{wrong[0]} is per ticket: map it on a {PER_TICKET_KIND} target")
         return self
 
 

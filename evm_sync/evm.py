@@ -126,7 +126,9 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
     ev = float(np.dot(weights.hours, earned))
     ac = float(effort_window[counted].sum()) / 3600.0
     shown = np.flatnonzero((earned > 0) | (counted & (not capacity)))
-    explained = tuple(weights.explain(data, int(i)) for i in shown)
+    explained = tuple(
+        weights.explain(data, int(i), float(weights.hours[i] * earned[i])) for i in shown
+    )
 
     figures = derive(job, window, bac=bac, pv_at=pv_at, ev=ev, ac=ac, at_instant=until_at)
     warnings = []

@@ -96,6 +96,7 @@ class Weight:
     hours: float
     rule: str  # "estimate" | "history" | "table" | "default"
     detail: str
+    earned: float = 0.0  # hours of it earned at the instant computed
 
 
 @dataclass(frozen=True, slots=True)

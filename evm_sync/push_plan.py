@@ -4,13 +4,14 @@ what the targets hold (pure)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import FieldSpec, Target
-from evm_sync.config import JobConfig
+from evm_sync.config import PER_TICKET_KIND, JobConfig
 from evm_sync.evm import Result
+from evm_sync.model import Weight
 
 HOURS = {
     "evm_pv",
@@ -98,52 +99,87 @@ def target_of(push_target) -> Target:
     )
 
 
+def targets_for(
+    push, source: str, result: Result, closed: Collection[tuple[str, str]]
+) -> list[Target]:
+    """What one push entry writes to: its target, or (per ticket) each weighted ticket
+    of its source that the helpdesk still lets us update."""
+    if push.target.kind != PER_TICKET_KIND:
+        return [target_of(push.target)]
+    return [
+        Target("zendesk_ticket", w.ticket_id)
+        for w in result.weights
+        if w.source == source and (w.source, w.ticket_id) not in closed
+    ]
+
+
 def field_specs(job: JobConfig) -> list[tuple[int, FieldSpec]]:
     """The fields a job's push section maps, with the push index they belong to."""
     return [
-        (index, FieldSpec(name, push.target.kind, str(ref), value_type(name)))
+        (index, FieldSpec(name, _field_home(push.target.kind), str(ref), value_type(name)))
         for index, push in enumerate(job.push)
         for name, ref in push.fields.items()
     ]
+
+
+def _field_home(kind: str) -> str:
+    return "zendesk_ticket" if kind == PER_TICKET_KIND else kind
 
 
 def plan(
     job_name: str,
     job: JobConfig,
     result: Result,
+    targets: Mapping[int, Sequence[Target]],
     current: Mapping[tuple[int, Target], Mapping[str, Any]],
 ) -> list[tuple[int, Target, dict[str, Any], list[PushChange]]]:
-    """Per push target: the values to write (by field ref) and the changes they make.
+    """Per target: the values to write (by field ref) and the changes they make.
 
-    ``current`` holds what each target holds now, by field ref (a property target:
-    its property key). Targets with nothing to change are left out.
+    ``targets`` holds each push entry's targets (``targets_for``); ``current`` what
+    each target holds now, by field ref (a property target: its property key).
+    Targets with nothing to change are left out.
     """
-    values = pushed_values(result)
+    summary_values = pushed_values(result)
+    by_ticket = {w.ticket_id: w for w in result.weights}
     planned = []
     for index, push in enumerate(job.push):
-        target = target_of(push.target)
-        held = current.get((index, target), {})
-        if target.kind == "jira_property":
-            key = str(target.property)
-            new = summary(job_name, result)
-            if not same(held.get(key), new):
-                change = PushChange(str(target), key, held.get(key), new)
-                planned.append((index, target, {key: new}, [change]))
-            continue
-        writes: dict[str, Any] = {}
-        changes: list[PushChange] = []
-        for name, ref in push.fields.items():
-            ref = str(ref)
-            if name == DESCRIBES_OTHERS or same(held.get(ref), values[name]):
+        for target in targets.get(index, ()):
+            held = current.get((index, target), {})
+            if target.kind == "jira_property":
+                key = str(target.property)
+                new = summary(job_name, result)
+                if not same(held.get(key), new):
+                    change = PushChange(str(target), key, held.get(key), new)
+                    planned.append((index, target, {key: new}, [change]))
                 continue
-            writes[ref] = values[name]
-            changes.append(PushChange(str(target), name, held.get(ref), values[name]))
-        if writes and DESCRIBES_OTHERS in push.fields:
-            ref = str(push.fields[DESCRIBES_OTHERS])
-            writes[ref] = values[DESCRIBES_OTHERS]
-            changes.append(
-                PushChange(str(target), DESCRIBES_OTHERS, held.get(ref), values[DESCRIBES_OTHERS])
+            values = (
+                ticket_values(by_ticket[target.id])
+                if push.target.kind == PER_TICKET_KIND
+                else summary_values
             )
-        if writes:
-            planned.append((index, target, writes, changes))
+            changed = _changes(push.fields, values, held, str(target))
+            if changed:
+                writes = {ref: change.new for ref, change in changed}
+                planned.append((index, target, writes, [change for _, change in changed]))
     return planned
+
+
+def ticket_values(weight: Weight) -> dict[str, Any]:
+    """A ticket's own fields: its weight and what it has earned, hours to 1 decimal."""
+    return {"evm_weight": round(weight.hours, 1), "evm_earned": round(weight.earned, 1)}
+
+
+def _changes(
+    fields: Mapping[str, str | int], values: Mapping[str, Any], held: Mapping[str, Any], where: str
+) -> list[tuple[str, PushChange]]:
+    """The (ref, change) pairs that differ; ``evm_as_of`` only along with another."""
+    changed = [
+        (str(ref), PushChange(where, name, held.get(str(ref)), values[name]))
+        for name, ref in fields.items()
+        if name != DESCRIBES_OTHERS and not same(held.get(str(ref)), values[name])
+    ]
+    if changed and DESCRIBES_OTHERS in fields:
+        ref = str(fields[DESCRIBES_OTHERS])
+        new = values[DESCRIBES_OTHERS]
+        changed.append((ref, PushChange(where, DESCRIBES_OTHERS, held.get(ref), new)))
+    return changed

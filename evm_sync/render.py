@@ -159,16 +159,20 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def changes_table(run: JobRun) -> Table:
+def changes_table(run: JobRun, limit: int = 40) -> Table:
     """The diff a push made (or, in a dry run, would make): target, field, old -> new."""
     verb = "planned" if run.dry_run else "pushed"
     pulled = f"{run.pulled['tickets']:,} tickets, {run.pulled['worklogs']:,} worklogs pulled"
     table = Table(title=f"{run.job}: {len(run.pushed)} field changes {verb} ({pulled})")
     for column in ("target", "field", "current", "new", "result"):
         table.add_column(column)
-    for change in run.pushed:
+    for change in run.pushed[:limit]:
         result = "planned" if run.dry_run else "ok" if change.ok else f"failed: {change.error}"
         table.add_row(change.target, change.field, _short(change.old), _short(change.new), result)
+    if len(run.pushed) > limit:
+        table.add_row(
+            f"... and {len(run.pushed) - limit} more (all of them with --json)", "", "", "", ""
+        )
     return table
 
 

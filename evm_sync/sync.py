@@ -80,6 +80,7 @@ class _Run:
         self.stop, self.progress = stop, progress
         self.pulled = Counter({"tickets": 0, "worklogs": 0})
         self.extra = {"job": job_name, "run_id": self.run_id}
+        self.closed: set[tuple[str, str]] = set()
 
     def pull(self, name: str, connector: Connector) -> None:
         scope = self.job.scope.get(name)
@@ -186,6 +187,8 @@ class _Run:
         for ticket in self.store.tickets(job.sources, keys):
             if in_scope(ticket, job.scope.get(ticket.source)):
                 builder.add_ticket(ticket)
+                if ticket.status == "closed":  # Zendesk refuses updates to closed tickets
+                    self.closed.add((ticket.source, ticket.id))
         # Jira's worklog feed covers the whole site: keep the worklogs of tickets in scope.
         for entry in self.store.worklogs(job.sources):
             if (entry.source, entry.ticket_id) in builder:
@@ -205,13 +208,15 @@ class _Run:
             groups.setdefault(push_source(self.config, self.job_name, index), []).append(
                 (index, push)
             )
+        targets: dict[int, list] = {}
         current: dict = {}
         for name, pushes in groups.items():
             for index, push in pushes:
-                target = push_plan.target_of(push.target)
-                refs = [str(r) for r in push.fields.values()] or [str(target.property)]
-                current[index, target] = live[name].read([target], refs).get(target, {})
-        planned = push_plan.plan(self.job_name, job, result, current)
+                targets[index] = push_plan.targets_for(push, name, result, self.closed)
+                refs = [str(r) for r in push.fields.values()] or [str(push.target.property)]
+                held = live[name].read(targets[index], refs)
+                current.update(((index, t), held.get(t, {})) for t in targets[index])
+        planned = push_plan.plan(self.job_name, job, result, targets, current)
         if dry_run:
             return [c for *_, changes in planned for c in changes], 0
         outcome: list[PushChange] = []

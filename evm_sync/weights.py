@@ -33,8 +33,9 @@ class Weights:
     class_detail: dict[tuple[int, int], str]
     config: WeightingConfig
 
-    def explain(self, data: Dataset, i: int) -> Weight:
-        """The ``Weight`` of ticket ``i``, with the sentence that explains it."""
+    def explain(self, data: Dataset, i: int, earned: float = 0.0) -> Weight:
+        """The ``Weight`` of ticket ``i``, with the sentence that explains it and the
+        hours of it ``earned``."""
         rule = RULES[self.rule[i]]
         hours = float(self.hours[i])
         if rule == "estimate":
@@ -46,7 +47,7 @@ class Weights:
             detail = f"default {hours:g} h"
         else:
             detail = self.class_detail[self.rule[i], self.klass[i]]
-        return Weight(data.source(i), data.ids[i], hours, rule, detail)
+        return Weight(data.source(i), data.ids[i], hours, rule, detail, earned)
 
 
 def _classes(config: WeightingConfig, data: Dataset) -> tuple[np.ndarray, list[Klass]]:

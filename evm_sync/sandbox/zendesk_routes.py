@@ -115,6 +115,25 @@ def _ticket_id(raw: str) -> int:
     return int(raw)
 
 
+def show_many(call: Call) -> Reply:
+    """GET /api/v2/tickets/show_many.json?ids=1,2: up to 100 tickets; unknown ids are left out."""
+    raw = [part for part in call.request.args.get("ids", "").split(",") if part.strip()]
+    if not raw or len(raw) > 100 or not all(part.strip().isdigit() for part in raw):
+        raise BadRequest("ids must be a comma-separated list of 1 to 100 ticket ids")
+    store = call.app.zendesk
+    ids = custom_field_ids(store)
+    with store.lock:
+        found = [store.tickets[int(part)] for part in raw if int(part) in store.tickets]
+        return Reply(
+            body={
+                "tickets": [render_ticket(store, t, BASE, ids, False) for t in found],
+                "next_page": None,
+                "previous_page": None,
+                "count": len(found),
+            }
+        )
+
+
 def get_ticket(call: Call, ticket_id: str) -> Reply:
     store = call.app.zendesk
     with store.lock:
@@ -210,6 +229,7 @@ ROUTES = [
     zendesk_route("GET", "/incremental/tickets/cursor", export_tickets, "zendesk-export"),
     zendesk_route("GET", "/incremental/ticket_events", ticket_events, "zendesk-export"),
     zendesk_route("PUT", "/tickets/update_many", update_many),
+    zendesk_route("GET", "/tickets/show_many", show_many),
     zendesk_route("GET", "/tickets/{ticket_id}", get_ticket),
     zendesk_route("PUT", "/tickets/{ticket_id}", put_ticket),
     zendesk_route("GET", "/job_statuses/{job_id}", job_status),

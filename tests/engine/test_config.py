@@ -126,3 +126,21 @@ def test_config_objects_are_frozen():
     config = parse_config({"jobs": {"a": {}}})
     with pytest.raises(ValueError):
         config.jobs["a"].eac = "remaining"  # type: ignore[misc]
+
+
+def test_per_ticket_fields_go_on_a_per_ticket_target_only():
+    found = problems({"jobs": {"a": {"push": [
+        {"target": {"kind": "zendesk_tickets"}, "fields": {"evm_weight": "w", "evm_cpi": "c"}},
+        {"target": {"kind": "zendesk_ticket", "id": 5}, "fields": {"evm_earned": "e"}},
+    ]}}})  # fmt: skip
+    assert (
+        "jobs.a.push[0]: a zendesk_tickets target takes evm_weight and evm_earned only, not evm_cpi"
+        in found
+    )
+    assert "jobs.a.push[1]: evm_earned is per ticket: map it on a zendesk_tickets target" in found
+    fine = parse_config({
+        "sources": {"zd": {"kind": "zendesk", "subdomain": "a", "email": "e", "token": "${T}"}},
+        "jobs": {"a": {"sources": ["zd"], "push": [
+            {"target": {"kind": "zendesk_tickets"}, "fields": {"evm_weight": "EVM weight"}}]}},
+    })  # fmt: skip
+    assert fine.jobs["a"].push[0].target.ref() == "*"

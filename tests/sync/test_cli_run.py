@@ -55,7 +55,12 @@ def admin(start_sandbox, tmp_path):
 
 def test_run_json_dry_run_then_real_run(admin):
     sb, cli, _ = admin
-    assert cli("fields", "--create").returncode == 0
+    report = cli("fields")
+    assert report.returncode == 1 and "missing" in report.stdout and "--create" in report.stdout
+    assert not [r for r in sb.requests if r.method == "POST"]
+    created = cli("fields", "--create")
+    assert created.returncode == 0 and "created" in created.stdout
+    assert cli("fields").returncode == 0
     dry = cli(
         "run", "--dry-run", "--json", "--as-of", "2026-11-20T12:00:00Z", "--log-level", "debug"
     )

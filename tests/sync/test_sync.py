@@ -178,3 +178,39 @@ def test_full_and_no_change_sync_on_postgresql(helpdesk_factory, pg_url):
     again = helpdesk.sync("queue")
     assert again.pushed == () and helpdesk.writes() == []
     assert again.result.figures == first.result.figures
+
+
+def test_per_ticket_weight_and_earned_fields(helpdesk_factory, tmp_path):
+    import math
+
+    from tests.sync.conftest import make_config
+
+    helpdesk = helpdesk_factory(tickets=1500)
+    sb = helpdesk.sandbox
+    per_ticket = {"target": {"kind": "zendesk_tickets"},
+                  "fields": {"evm_weight": "EVM weight", "evm_earned": "EVM earned"}}  # fmt: skip
+    helpdesk.config = make_config(sb, f"sqlite:///{tmp_path / 'per-ticket.db'}", tickets={
+        "sources": ["zd"], "baseline": {"kind": "capacity", "budget_hours": 2000.0},
+        "earning": {"rule": "50/50"}, "push": [per_ticket]})  # fmt: skip
+    helpdesk.create_fields()
+    sb.reset_requests()
+    run = helpdesk.sync("tickets")
+    weights = {w.ticket_id: w for w in run.result.weights}
+    written = {c.target.split(":")[1] for c in run.pushed if c.ok}
+    closed = {str(t["id"]) for t in sb.zendesk.tickets.values() if t["status"] == "closed"}
+    assert written and written == set(weights) - closed
+    bulk = [r for r in sb.requests if r.method == "PUT" and r.path.endswith("update_many.json")]
+    assert len(bulk) == math.ceil(len(written) / 100)
+    field_ids = {f["title"]: str(f["id"]) for f in sb.zendesk.ticket_fields}
+    for ticket_id in list(written)[:20]:
+        held = {
+            str(c["id"]): c["value"] for c in sb.zendesk.tickets[int(ticket_id)]["custom_fields"]
+        }
+        weight = weights[ticket_id]
+        assert float(held[field_ids["EVM weight"]]) == round(weight.hours, 1)
+        assert float(held[field_ids["EVM earned"]]) == round(weight.earned, 1)
+        assert weight.earned in (weight.hours, weight.hours / 2)  # 50/50: half or all
+    sb.advance(120)
+    sb.reset_requests()
+    again = helpdesk.sync("tickets")
+    assert again.pushed == () and helpdesk.writes() == []

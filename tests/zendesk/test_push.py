@@ -30,9 +30,9 @@ def sent_tickets(call):
 
 def test_read_types_values_by_field_type(api, make_connector):
     add_fields(api)
-    api.get(f"{BASE}/api/v2/tickets/5.json", json={"ticket": {"id": 5, "custom_fields": [
+    api.get(f"{BASE}/api/v2/tickets/show_many.json", json={"tickets": [{"id": 5, "custom_fields": [
         {"id": 504, "value": "1.25"}, {"id": 505, "value": "on track"},
-        {"id": 506, "value": "2026-12-01"}, {"id": 501, "value": "3600"}]}})  # fmt: skip
+        {"id": 506, "value": "2026-12-01"}, {"id": 501, "value": "3600"}]}]})  # fmt: skip
     api.get(f"{BASE}/api/v2/organizations/8.json", json={"organization": {
         "id": 8, "organization_fields": {"evm_cpi": 0.5, "evm_status": None}}})  # fmt: skip
     ticket, org = Target("zendesk_ticket", "5"), Target("zendesk_organization", "8")
@@ -48,9 +48,27 @@ def test_read_types_values_by_field_type(api, make_connector):
 
 def test_read_leaves_out_a_missing_target(api, make_connector):
     add_fields(api)
-    api.get(f"{BASE}/api/v2/tickets/404.json", status=404,
+    api.get(f"{BASE}/api/v2/tickets/show_many.json", json={"tickets": []})
+    api.get(f"{BASE}/api/v2/organizations/404.json", status=404,
             json={"error": "RecordNotFound", "description": "Not found"})  # fmt: skip
-    assert make_connector().read([Target("zendesk_ticket", "404")], ["EVM CPI"]) == {}
+    targets = [Target("zendesk_ticket", "404"), Target("zendesk_organization", "404")]
+    assert make_connector().read(targets, ["EVM CPI"]) == {}
+
+
+def test_read_asks_for_tickets_100_at_a_time(api, make_connector):
+    add_fields(api)
+
+    def answer(request):
+        ids = request.params["ids"].split(",")
+        tickets = [{"id": int(i), "custom_fields": [{"id": 504, "value": i}]} for i in ids]
+        return 200, {}, json.dumps({"tickets": tickets})
+
+    api.add_callback("GET", f"{BASE}/api/v2/tickets/show_many.json", callback=answer)
+    targets = [Target("zendesk_ticket", str(i)) for i in range(1, 151)]
+    values = make_connector().read(targets, ["EVM CPI"])
+    calls = [c for c in api.calls if "show_many" in c.request.url]
+    assert [len(c.request.params["ids"].split(",")) for c in calls] == [100, 50]
+    assert values[Target("zendesk_ticket", "150")] == {"EVM CPI": 150.0}
 
 
 def test_push_chunks_101_updates_into_two_calls_of_at_most_100(api, make_connector):
