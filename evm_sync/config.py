@@ -235,6 +235,17 @@ class ThresholdsConfig(Strict):
         return self
 
 
+class CostConfig(Strict):
+    """Money mode: every hour figure priced. Planned and earned hours at the ticket's
+    group rate (else ``rate``); actual hours at the agent's rate, else the ticket's
+    group rate, else ``rate``."""
+
+    currency: str = Field(min_length=1, max_length=8)
+    rate: float = Field(gt=0)
+    by_agent: dict[str, Annotated[float, Field(gt=0)]] = {}
+    by_group: dict[str, Annotated[float, Field(gt=0)]] = {}
+
+
 class ScopeConfig(Strict):
     group: tuple[str, ...] = ()
     organization: tuple[str, ...] = ()
@@ -317,6 +328,7 @@ class JobConfig(Strict):
     eac: Literal["cpi", "remaining", "cpi_spi"] = "cpi"
     period: Literal["day", "week"] = "day"
     thresholds: ThresholdsConfig = ThresholdsConfig()
+    cost: CostConfig | None = None
     scope: dict[str, ScopeConfig] = {}
     push: tuple[PushConfig, ...] = ()
 

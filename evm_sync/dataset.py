@@ -52,6 +52,8 @@ class Dataset:
     log_ticket: np.ndarray  # index into the tickets; -1 when the ticket is unknown
     log_started: np.ndarray
     log_seconds: np.ndarray
+    log_author: np.ndarray  # code into ``authors``
+    authors: list[str | None]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -69,7 +71,9 @@ class Dataset:
         for ticket in tickets:
             builder.add_ticket(ticket)
         for log in worklogs:
-            builder.add_worklog(log.source, log.ticket_id, log.started_at.timestamp(), log.seconds)
+            builder.add_worklog(
+                log.source, log.ticket_id, log.started_at.timestamp(), log.seconds, log.author
+            )
         return builder.build()
 
 
@@ -85,6 +89,8 @@ class DatasetBuilder:
         self._deleted = array("b")
         self._satisfaction = array("b")
         self._log_ticket, self._log_started, self._log_seconds = array("q"), array("d"), array("d")
+        self._log_author = array("i")
+        self._authors: dict[str | None, int] = {}
         self.unknown_worklogs = 0
 
     def __contains__(self, key: tuple[str, str]) -> bool:
@@ -109,13 +115,16 @@ class DatasetBuilder:
         self._deleted.append(ticket.deleted)
         self._satisfaction.append(_RATING.get(ticket.satisfaction or "", -1))
 
-    def add_worklog(self, source: str, ticket_id: str, started: float, seconds: float) -> bool:
+    def add_worklog(
+        self, source: str, ticket_id: str, started: float, seconds: float, author: str | None = None
+    ) -> bool:
         """Add one worklog; False (and counted) when its ticket is not in the dataset."""
         index = self._index.get((source, ticket_id), -1)
         self.unknown_worklogs += index < 0
         self._log_ticket.append(index)
         self._log_started.append(started)
         self._log_seconds.append(seconds)
+        self._log_author.append(self._authors.setdefault(author, len(self._authors)))
         return index >= 0
 
     def build(self) -> Dataset:
@@ -135,6 +144,8 @@ class DatasetBuilder:
             log_ticket=column(self._log_ticket, np.int64),
             log_started=column(self._log_started, np.float64),
             log_seconds=column(self._log_seconds, np.float64),
+            log_author=column(self._log_author, np.int32),
+            authors=list(self._authors),
         )
 
 

@@ -18,7 +18,7 @@ from evm_sync.dataset import Dataset
 from evm_sync.kpi import Kpis, support_kpis
 from evm_sync.model import Figures, Ticket, Weight, Window, Worklog, utc
 from evm_sync.schedule import earned_schedule
-from evm_sync.weights import Weights, weigh
+from evm_sync.weights import weigh
 from evm_sync.windows import end_of_date, period_boundaries, resolve_window, working_seconds
 
 _TICK = timedelta(microseconds=1)
@@ -34,6 +34,7 @@ class Result:
     kpis: Kpis
     weights: tuple[Weight, ...]
     period: str = "day"
+    unit: str = "h"  # or the currency in money mode
     unplanned: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -106,9 +107,11 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
         data.log_seconds[known_live],
     )
     n = len(data)
+    ticket_rate, log_rate = _rates(job, data, tickets_of, known_live)
     effort_total = np.bincount(tickets_of, weights=seconds, minlength=n)
     in_window = (started >= start) & (started <= until)
-    effort_window = np.bincount(tickets_of[in_window], weights=seconds[in_window], minlength=n)
+    cost = seconds[in_window] * log_rate[in_window]
+    cost_window = np.bincount(tickets_of[in_window], weights=cost, minlength=n)
     first_started = np.full(n, np.inf)
     before = started <= until
     np.minimum.at(first_started, tickets_of[before], started[before])
@@ -121,10 +124,11 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
         counted = live
         bac, pv_at = _capacity_plan(job.baseline, job, window)
     else:
-        counted, bac, pv_at, unplanned = _due_plan(job.baseline, job, window, data, weights, live)
+        priced = weights.hours * ticket_rate
+        counted, bac, pv_at, unplanned = _due_plan(job.baseline, job, window, data, priced, live)
     earned = fraction * counted
-    ev = float(np.dot(weights.hours, earned))
-    ac = float(effort_window[counted].sum()) / 3600.0
+    ev = float(np.dot(weights.hours * ticket_rate, earned))
+    ac = float(cost_window[counted].sum()) / 3600.0
     shown = np.flatnonzero((earned > 0) | (counted & (not capacity)))
     explained = tuple(
         weights.explain(data, int(i), float(weights.hours[i] * earned[i])) for i in shown
@@ -137,7 +141,27 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
         warnings.append(f"{stray} worklogs belong to tickets not in scope (ignored)")
     targets = planned_finish(data, ("due_date", "sla"), job)
     kpis = support_kpis(data, live, window, until, targets)
-    return Result(as_of, window, figures, kpis, explained, job.period, unplanned, tuple(warnings))
+    unit = job.cost.currency if job.cost else "h"
+    return Result(
+        as_of, window, figures, kpis, explained, job.period, unit, unplanned, tuple(warnings)
+    )
+
+
+def _rates(
+    job: JobConfig, data: Dataset, tickets_of: np.ndarray, kept: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Money mode: the rate of each ticket (its group's, else the default) and of each
+    kept worklog (its agent's, else its ticket's); all ones when counting hours."""
+    if job.cost is None:
+        return np.ones(len(data)), np.ones(len(tickets_of))
+    cost = job.cost
+    codes, groups = data.attribute("group")
+    by_group = np.array([cost.by_group.get(g or "", cost.rate) for g in groups] or [cost.rate])
+    ticket_rate = by_group[codes] if len(codes) else np.empty(0)
+    by_agent = np.array([cost.by_agent.get(a or "", np.nan) for a in data.authors] or [np.nan])
+    agent_rate = by_agent[data.log_author[kept]] if len(tickets_of) else np.empty(0)
+    log_rate = np.where(np.isnan(agent_rate), ticket_rate[tickets_of], agent_rate)
+    return ticket_rate, log_rate
 
 
 def _capacity_plan(
@@ -145,6 +169,7 @@ def _capacity_plan(
 ) -> tuple[float, Callable[[datetime], float]]:
     _, planned_duration = period_boundaries(window, job.period)
     bac = baseline.budget_hours or (baseline.budget_hours_per_period or 0.0) * planned_duration
+    bac *= job.cost.rate if job.cost else 1.0
     total = working_seconds(window.start, window.end, baseline.calendar, job.zone)
 
     def pv_at(instant: datetime) -> float:
@@ -155,15 +180,15 @@ def _capacity_plan(
 
 
 def _due_plan(baseline: DueBaseline, job: JobConfig, window: Window, data: Dataset,
-              weights: Weights, live: np.ndarray):  # fmt: skip
+              values: np.ndarray, live: np.ndarray):  # fmt: skip
     finish = planned_finish(data, baseline.planned_finish, job)
     start, end = window.start.timestamp(), window.end.timestamp()
     plan = live & (finish >= start) & (finish < end)
     outside = live & ~plan & ~(data.resolved < start)
-    unplanned = {"tickets": float(outside.sum()), "hours": float(weights.hours[outside].sum())}
+    unplanned = {"tickets": float(outside.sum()), "value": float(values[outside].sum())}
     order = np.argsort(finish[plan], kind="stable")
     instants = finish[plan][order]
-    cumulative = np.cumsum(weights.hours[plan][order])
+    cumulative = np.cumsum(values[plan][order])
     bac = float(cumulative[-1]) if len(cumulative) else 0.0
 
     def pv_at(instant: datetime) -> float:

@@ -146,7 +146,8 @@ def load(tickets_path: Path, worklogs_path: Path | None) -> Loaded:
                 or only_source
                 or _source_of(ticket_id, sources, where)
             )
-            builder.add_worklog(source, ticket_id, started.timestamp(), seconds)
+            author = _text(record, "author", where)
+            builder.add_worklog(source, ticket_id, started.timestamp(), seconds, author)
         if builder.unknown_worklogs:
             warnings.append(
                 f"{worklogs_path}: {builder.unknown_worklogs} worklogs name a ticket "

@@ -69,6 +69,7 @@ def summary(job_name: str, result: Result) -> dict[str, Any]:
         "job": job_name,
         "as_of": result.as_of.isoformat(),
         "window": {"start": result.window.start.isoformat(), "end": result.window.end.isoformat()},
+        "unit": result.unit,
         "figures": result.figures.as_dict(),
         "kpis": result.kpis.as_dict(),
     }

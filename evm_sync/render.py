@@ -58,7 +58,7 @@ def figures_table(job: str, result: Result) -> Table:
     table.add_column("value", justify="right")
     table.add_row("status", f"[bold]{figures['status']}[/bold]")
     for name in HOUR_FIGURES:
-        table.add_row(name.upper(), _shown(figures[name], 1, " h"))
+        table.add_row(name.upper(), _shown(figures[name], 1, f" {result.unit}"))
     for name in INDEX_FIGURES:
         table.add_row(
             name.upper().replace("_T", "(t)").replace("_EAC", " (EAC)"), _shown(figures[name], 2)

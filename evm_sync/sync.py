@@ -192,8 +192,9 @@ class _Run:
         # Jira's worklog feed covers the whole site: keep the worklogs of tickets in scope.
         for entry in self.store.worklogs(job.sources):
             if (entry.source, entry.ticket_id) in builder:
+                started = entry.started_at.timestamp()
                 builder.add_worklog(
-                    entry.source, entry.ticket_id, entry.started_at.timestamp(), entry.seconds
+                    entry.source, entry.ticket_id, started, entry.seconds, entry.author
                 )
 
         result = compute_dataset(job, builder.build(), as_of)

@@ -40,7 +40,7 @@ def test_due_baseline_plan_pv_ev_ac_and_unplanned():
     assert f.pv == pytest.approx(4 + 6)
     assert f.ev == pytest.approx(4)  # ticket 4 is outside the plan
     assert f.ac == pytest.approx(5 + 1)
-    assert result.unplanned == {"tickets": 2, "hours": 5.0}
+    assert result.unplanned == {"tickets": 2, "value": 5.0}
     # Ticket 3's date ends at the next midnight, so at 11-09 23:59 it is not yet due.
     assert compute(j, tickets, logs, at("2026-11-09 23:59")).figures.pv == pytest.approx(10)
     assert compute(j, tickets, logs, at("2026-11-10 00:00")).figures.pv == pytest.approx(18)
@@ -123,3 +123,28 @@ def test_naive_as_of_is_refused():
 
     with pytest.raises(ValueError, match="no time zone"):
         compute(job(), [], [], datetime(2026, 11, 1))
+
+
+def test_money_mode_prices_plan_and_earned_at_group_rates_and_actuals_at_agent_rates():
+    j = fixed_job("2026-11-01 00:00", "2026-11-11 00:00",
+                  baseline={"kind": "capacity", "budget_hours": 100.0},
+                  cost={"currency": "EUR", "rate": 50.0, "by_agent": {"ann": 90.0},
+                        "by_group": {"l2": 70.0}})  # fmt: skip
+    tickets = [
+        ticket(1, estimate_hours=4.0, group="l2", resolved_at="2026-11-02 00:00"),
+        ticket(2, estimate_hours=2.0, group="l1", resolved_at="2026-11-03 00:00"),
+    ]
+    logs = [
+        worklog(1, 1, "2026-11-02 00:00", 3, author="ann"),  # ann's own rate: 3 x 90
+        worklog(2, 1, "2026-11-02 00:00", 1, author="bob"),  # the ticket's group: 1 x 70
+        worklog(3, 2, "2026-11-02 00:00", 2, author="bob"),  # the default: 2 x 50
+    ]
+    result = compute(j, tickets, logs, at("2026-11-06 00:00"))
+    f = result.figures
+    assert result.unit == "EUR"
+    assert f.bac == pytest.approx(100 * 50)
+    assert f.pv == pytest.approx(100 * 50 / 2)
+    assert f.ev == pytest.approx(4 * 70 + 2 * 50)  # 380
+    assert f.ac == pytest.approx(3 * 90 + 1 * 70 + 2 * 50)  # 440
+    assert f.cpi == pytest.approx(380 / 440)
+    assert [w.hours for w in result.weights] == [4.0, 2.0]  # weights stay in hours
