@@ -101,17 +101,18 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
     known = data.log_ticket >= 0
     known_live = known.copy()
     known_live[known] = live[data.log_ticket[known]]
-    tickets_of, started, seconds = (
-        data.log_ticket[known_live],
-        data.log_started[known_live],
-        data.log_seconds[known_live],
-    )
+    if known_live.all():  # the usual case: no copies of the worklog columns
+        tickets_of, started, seconds = data.log_ticket, data.log_started, data.log_seconds
+    else:
+        tickets_of = data.log_ticket[known_live]
+        started, seconds = data.log_started[known_live], data.log_seconds[known_live]
     n = len(data)
     ticket_rate, log_rate = _rates(job, data, tickets_of, known_live)
     effort_total = np.bincount(tickets_of, weights=seconds, minlength=n)
     in_window = (started >= start) & (started <= until)
-    cost = seconds[in_window] * log_rate[in_window]
+    cost = seconds[in_window] if log_rate is None else seconds[in_window] * log_rate[in_window]
     cost_window = np.bincount(tickets_of[in_window], weights=cost, minlength=n)
+    del cost, in_window
     first_started = np.full(n, np.inf)
     before = started <= until
     np.minimum.at(first_started, tickets_of[before], started[before])
@@ -149,11 +150,11 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
 
 def _rates(
     job: JobConfig, data: Dataset, tickets_of: np.ndarray, kept: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Money mode: the rate of each ticket (its group's, else the default) and of each
-    kept worklog (its agent's, else its ticket's); all ones when counting hours."""
+    kept worklog (its agent's, else its ticket's); ones and None when counting hours."""
     if job.cost is None:
-        return np.ones(len(data)), np.ones(len(tickets_of))
+        return np.ones(len(data)), None
     cost = job.cost
     codes, groups = data.attribute("group")
     by_group = np.array([cost.by_group.get(g or "", cost.rate) for g in groups] or [cost.rate])
