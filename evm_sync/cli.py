@@ -197,17 +197,29 @@ def cmd_demo(args: argparse.Namespace, out: Console) -> int:
         out.print(render.weights_table(run.result.weights, limit=4))
         out.print(render.changes_table(run))
     out.print(render.read_back_table(outcome.read_back))
+    me = _invoked_as()
     out.print(
         "\n[bold]Next[/bold]: point the same config at your helpdesk. In "
         f'{outcome.config_path}, replace the sandbox url with subdomain = "yourcompany" (Zendesk) '
         "or your Jira site's URL, set email, export the token "
         f"({demo.TOKEN_VARIABLE} in this config), then run:\n"
-        f"  evm-sync check --config {outcome.config_path}\n"
-        f"  evm-sync fields --config {outcome.config_path} --create\n"
-        f"  evm-sync run --config {outcome.config_path} --dry-run\n"
-        f"  evm-sync daemon --config {outcome.config_path}"
+        f"  {me} check --config {outcome.config_path}\n"
+        f"  {me} fields --config {outcome.config_path} --create\n"
+        f"  {me} run --config {outcome.config_path} --dry-run\n"
+        f"  {me} daemon --config {outcome.config_path}"
     )
     return EXIT_OK
+
+
+def _invoked_as() -> str:
+    """How to call evm-sync again: ``.venv/bin/evm-sync`` after ``make demo``."""
+    program = Path(sys.argv[0])
+    if program.name != "evm-sync" or program.parent == Path():
+        return "evm-sync"
+    try:
+        return str(program.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(program)
 
 
 def cmd_sandbox(args: argparse.Namespace, out: Console) -> int:
