@@ -105,7 +105,8 @@ class _Run:
                 records += len(page.tickets) + len(page.worklogs)
                 if self.progress:
                     self.progress(name, stream, records)
-                self.store.renew_lock(self.lock, self.owner, LOCK_LEASE_SECONDS)
+                if not self.store.renew_lock(self.lock, self.owner, LOCK_LEASE_SECONDS):
+                    raise JobLocked(f"job '{self.job_name}': lost its lock to another process")
                 if self.stop is not None and self.stop.is_set():
                     raise SyncStopped(
                         f"job '{self.job_name}': stopped after a page of {name}/{stream}"

@@ -214,3 +214,17 @@ def test_per_ticket_weight_and_earned_fields(helpdesk_factory, tmp_path):
     sb.reset_requests()
     again = helpdesk.sync("tickets")
     assert again.pushed == () and helpdesk.writes() == []
+
+
+def test_a_run_that_loses_its_lock_stops_after_the_page(helpdesk):
+    from evm_sync.sync import JobLocked
+
+    def steal(source, stream, records):
+        # Another process takes the lock, as if our lease had run out.
+        helpdesk.store.release_lock("job:queue", "us")
+        helpdesk.store.try_lock("job:queue", "them", 600)
+
+    with pytest.raises(JobLocked, match="lost its lock"):
+        helpdesk.sync("queue", owner="us", progress=steal)
+    assert helpdesk.store.runs("queue")[0].outcome == "failed"
+    assert not helpdesk.store.try_lock("job:queue", "us", 600)  # theirs now, not released by us
