@@ -145,12 +145,13 @@ def under_rate_limit(tickets: int, export_limit: int, folder: Path) -> None:
         served = requests.get(f"{info['zendesk_url']}/_sandbox/requests", timeout=30).json()
     exports = sum(1 for r in served if "/incremental/" in r["path"] and r["status"] == 200)
     refused = sum(1 for r in served if r["status"] == 429)
-    # The sandbox, like Zendesk, counts requests in fixed minutes: the quota allows
-    # export_limit requests in each minute the sync spans.
-    allowed = export_limit * math.ceil(seconds / 60)
+    # Throughput against the quota's rate; and the fastest the quota's fixed minutes
+    # allow: every full minute used up, the last requests at the start of the last one.
+    rate = exports / (seconds / 60)
+    fastest = (math.ceil(exports / export_limit) - 1) * 60
     print(f"rate-limited first sync ({export_limit} export requests a minute): {exports} export "
-          f"pages served in {seconds:.0f} s, {exports / allowed:.0%} of the {allowed} the quota "
-          f"allowed in those {math.ceil(seconds / 60)} minutes (target >= 90 %); "
+          f"pages in {seconds:.0f} s = {rate:.1f} a minute, {rate / export_limit:.0%} of the "
+          f"quota's rate (target >= 90 %); the quota allows no less than {fastest} s; "
           f"{refused} requests refused with 429 on the way")  # fmt: skip
 
 
