@@ -189,7 +189,12 @@ def cmd_demo(args: argparse.Namespace, out: Console) -> int:
 
     out.print("[bold]evm-sync demo[/bold]: a sandbox helpdesk (Zendesk + Jira APIs) on loopback, "
               "one sync of a Zendesk job and a Jira job, the pushed fields read back.")  # fmt: skip
-    outcome = demo.run_demo(args.folder, tickets=args.tickets)
+    if args.tickets < 1:
+        raise UsageError("--tickets: must be 1 or more")
+    try:
+        outcome = demo.run_demo(args.folder, tickets=args.tickets)
+    except demo.DemoFolderError as error:
+        raise UsageError(str(error)) from None
     out.print(f"sandbox served at {outcome.url}; config written to {outcome.config_path}")
     out.print(render.fields_table([("demo", r) for r in outcome.fields]))
     for run in outcome.runs:

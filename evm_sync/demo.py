@@ -105,6 +105,29 @@ def _inline(mapping: dict[str, str]) -> str:
     return "{ " + ", ".join(f'{k} = "{v}"' for k, v in mapping.items()) + " }"
 
 
+MARKER = ".evm-sync-demo"
+
+
+class DemoFolderError(ValueError):
+    """The demo's folder holds something the demo did not make."""
+
+
+def prepare_folder(folder: Path) -> None:
+    """Empty ``folder`` for a new demo, but only if an earlier demo made it (or it is
+    empty or absent): a demo never deletes anything of the user's."""
+    if folder.exists():
+        if not folder.is_dir():
+            raise DemoFolderError(f"--folder: {folder} is a file, not a folder")
+        if any(folder.iterdir()) and not (folder / MARKER).exists():
+            raise DemoFolderError(
+                f"--folder: {folder} is not empty and was not made by the demo; "
+                "name a new or empty folder"
+            )
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / MARKER).write_text("made by evm-sync demo; the next demo empties this folder\n")
+
+
 @contextmanager
 def _environment(name: str, value: str) -> Iterator[None]:
     before = os.environ.get(name)
@@ -120,8 +143,7 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 def run_demo(folder: Path, *, tickets: int = 3000, seed: int = 42) -> DemoOutcome:
     """Run the whole demo in ``folder`` (made anew) and return what it did."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    prepare_folder(folder)
     with Sandbox.start(tickets=tickets, seed=seed, now=DEMO_NOW) as sandbox:
         open_ticket = next(
             t["id"] for t in sandbox.zendesk.tickets.values() if t["status"] == "open"
