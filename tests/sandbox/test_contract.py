@@ -41,6 +41,7 @@ def _calls(sb: Sandbox) -> Iterator[tuple[str, str, str, Any]]:
         {"ticket_field": {"type": "decimal", "title": "EVM CPI"}},
     )
     yield Z, "GET", f"/api/v2/tickets/{open_id}.json", None
+    yield Z, "GET", f"/api/v2/tickets/show_many.json?ids={open_id},1", None
     yield Z, "PUT", f"/api/v2/tickets/{open_id}.json", {"ticket": {"custom_fields": value}}
     yield (
         Z,

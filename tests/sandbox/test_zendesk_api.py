@@ -201,3 +201,32 @@ def test_exclude_deleted_skips_them_but_the_cursor_moves_on(sb, zd):
     kept, end_kept = export_all(sb, zd, start_time=0, exclude_deleted="true")
     assert {t["id"] for t in kept} == {t["id"] for t in everything if t["status"] != "deleted"}
     assert end_kept == end
+
+
+def test_show_many_returns_up_to_100_known_tickets(sb, zd):
+    url = f"{sb.url}/api/v2/tickets/show_many.json"
+    some = sorted(sb.zendesk.tickets)[:3]
+    body = zd.get(url, params={"ids": ",".join(map(str, [*some, 99999999]))}).json()
+    assert [t["id"] for t in body["tickets"]] == some  # unknown ids are left out
+    assert zd.get(url, params={"ids": ",".join(["1"] * 101)}).status_code == 400
+    assert zd.get(url, params={"ids": "1,x"}).status_code == 400
+    assert zd.get(url).status_code == 400
+
+
+def test_solving_a_ticket_sets_its_metrics_and_reopening_counts(sb, zd):
+    ticket_id = open_ticket(sb)
+    sb.advance(3600)
+    sb.zendesk.update_ticket(ticket_id, status="solved")
+    solved_at = sb.now()
+    sb.advance(600)
+    sb.zendesk.update_ticket(ticket_id, status="open")
+    sb.advance(120)
+    page = zd.get(sb.url + EXPORT, params={"start_time": 0, "include": "metric_sets"}).json()
+    while not page["end_of_stream"]:
+        metrics = {m["ticket_id"]: m for m in page["metric_sets"]}
+        if ticket_id in metrics:
+            break
+        page = zd.get(page["after_url"]).json()
+    metrics = {m["ticket_id"]: m for m in page["metric_sets"]}[ticket_id]
+    assert metrics["solved_at"] == solved_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert metrics["reopens"] >= 1
