@@ -144,6 +144,22 @@ _handler: logging.Handler | None = None
 _redactor = Redactor()
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time, so that a progress bar that
+    takes over stderr on a terminal (rich) prints log lines above itself."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # logging.StreamHandler sets it once; stderr rules
+        pass
+
+
 def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     """Log to stderr at ``level`` (debug|info|warning|error) as ``fmt`` (text|json),
     redacting ``secrets`` (and those given before) and credential-looking values;
@@ -155,7 +171,7 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     if _handler is not None:
         root.removeHandler(_handler)
     _redactor.add(secrets)
-    _handler = logging.StreamHandler(sys.stderr)
+    _handler = _StderrHandler()
     _handler.addFilter(_redactor)
     _handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(_handler)
