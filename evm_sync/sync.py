@@ -258,10 +258,13 @@ def run_job(
     owner: str | None = None,
     live: Mapping[str, Connector] | None = None,
     progress: Progress | None = None,
+    resync: bool = False,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> JobRun:
     """Sync ``job_name`` once (see the module docstring). ``live`` may hand in
-    connectors (tests); otherwise they are built from the config and closed after."""
+    connectors (tests); otherwise they are built from the config and closed after.
+    ``resync`` forgets what was pulled from the job's sources (records, bookmarks,
+    scope members) and pulls everything again, e.g. after a scope or start changed."""
     run = _Run(config, job_name, store, owner, stop, progress)
     if not store.try_lock(run.lock, run.owner, LOCK_LEASE_SECONDS):
         raise JobLocked(f"job '{job_name}' is being synced by another process")
@@ -270,6 +273,9 @@ def run_job(
     try:
         opened = dict(live) if live is not None else open_connectors(config, run.job.sources)
         before = {n: Counter(c.request_counts()) for n, c in opened.items()}
+        if resync:
+            for name in run.job.sources:
+                store.forget_source(name)
         for name in run.job.sources:
             run.pull(name, opened[name])
         moment = as_of or now()

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pull and compute; show planned changes, write nothing",
     )
     run.add_argument("--json", action="store_true", help='print one JSON object {"jobs": [...]}')
+    run.add_argument(
+        "--resync",
+        action="store_true",
+        help="forget what was pulled from the job's sources and pull it all again "
+        "(after changing a scope or a start date)",
+    )
     run.add_argument("--as-of", type=as_of, help="figures as of this instant (ISO 8601 with zone)")
     add_logging(run)
     run.set_defaults(handler=cmd_run)

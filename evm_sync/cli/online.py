@@ -32,7 +32,8 @@ def cmd_run(args: argparse.Namespace, out: Console) -> int:
         for name in names:
             try:
                 run = sync.run_job(config, name, store=store, as_of=args.as_of,
-                                   dry_run=args.dry_run, progress=progress)  # fmt: skip
+                                   dry_run=args.dry_run, progress=progress,
+                                   resync=args.resync)  # fmt: skip
             except (ConnectorError, sync.JobLocked, sync.SyncStopped) as error:
                 failed = True
                 print(f"error: job '{name}': {error}", file=sys.stderr)

@@ -228,3 +228,20 @@ def test_a_run_that_loses_its_lock_stops_after_the_page(helpdesk):
         helpdesk.sync("queue", owner="us", progress=steal)
     assert helpdesk.store.runs("queue")[0].outcome == "failed"
     assert not helpdesk.store.try_lock("job:queue", "us", 600)  # theirs now, not released by us
+
+
+def test_resync_pulls_everything_again_and_drops_what_left_the_scope(helpdesk):
+    first = helpdesk.sync("quarter")
+    stored = helpdesk.store.counts()["jr"]
+    # A record that the helpdesk no longer has (as if it left the JQL scope).
+    from tests.factories import ticket
+
+    stray = ticket("999999", source="jr", key="SUP-999999")
+    helpdesk.store.save_page(
+        "jr", "issues", {"updated": "x"}, tickets=[stray], scope_key="job:quarter"
+    )
+    assert helpdesk.store.counts()["jr"]["tickets"] == stored["tickets"] + 1
+    again = helpdesk.sync("quarter", resync=True)
+    assert again.pulled["tickets"] == first.pulled["tickets"]
+    assert helpdesk.store.counts()["jr"] == stored
+    assert again.result.figures == first.result.figures
