@@ -23,6 +23,7 @@ PUSHABLE_FIELDS: tuple[str, ...] = (
 )  # fmt: skip
 PER_TICKET_FIELDS: tuple[str, ...] = ("evm_weight", "evm_earned")
 PER_TICKET_KIND = "zendesk_tickets"
+EPICS_KIND = "jira_epics"  # each epic in scope, with the figures of its children
 CLASS_ATTRIBUTES: tuple[str, ...] = (
     "type", "priority", "group", "organization", "brand", "form", "project",
     "assignee", "status", "status_category", "components", "tags",
@@ -264,7 +265,12 @@ class ScopeConfig(Strict):
 
 class TargetConfig(Strict):
     kind: Literal[
-        "zendesk_ticket", "zendesk_organization", "zendesk_tickets", "jira_issue", "jira_property"
+        "zendesk_ticket",
+        "zendesk_organization",
+        "zendesk_tickets",
+        "jira_issue",
+        "jira_epics",
+        "jira_property",
     ]
     id: str | int | None = None
     key: str | None = None
@@ -274,14 +280,14 @@ class TargetConfig(Strict):
     def _identified(self) -> TargetConfig:
         if self.kind in ("zendesk_ticket", "zendesk_organization") and self.id is None:
             raise ValueError(f"kind = '{self.kind}' needs id")
-        if self.kind.startswith("jira") and not self.key:
+        if self.kind in ("jira_issue", "jira_property") and not self.key:
             raise ValueError(f"kind = '{self.kind}' needs key (e.g. SUP-1)")
         return self
 
     def ref(self) -> str:
         """The target's id as the connectors name it: a Zendesk id or a Jira key
         (``*`` for every weighted ticket)."""
-        if self.kind == PER_TICKET_KIND:
+        if self.kind in (PER_TICKET_KIND, EPICS_KIND):
             return "*"
         return str(self.id) if self.kind.startswith("zendesk") else str(self.key)
 
@@ -331,6 +337,16 @@ class JobConfig(Strict):
     cost: CostConfig | None = None
     scope: dict[str, ScopeConfig] = {}
     push: tuple[PushConfig, ...] = ()
+
+    @model_validator(mode="after")
+    def _epics_need_a_plan(self) -> JobConfig:
+        epics = any(push.target.kind == EPICS_KIND for push in self.push)
+        if epics and self.baseline.kind != "due":
+            raise ValueError(
+                "a jira_epics target needs baseline kind = 'due': an epic's plan is the "
+                "planned finishes of its children"
+            )
+        return self
 
     @field_validator("schedule")
     @classmethod

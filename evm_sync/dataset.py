@@ -19,7 +19,9 @@ from evm_sync.config import CLASS_ATTRIBUTES
 from evm_sync.model import Ticket, Worklog
 
 NAN = float("nan")
-CODED = tuple(dict.fromkeys((*CLASS_ATTRIBUTES, "status", "status_category", "source")))
+CODED = tuple(
+    dict.fromkeys((*CLASS_ATTRIBUTES, "status", "status_category", "source", "key", "parent"))
+)
 _RATING = {"good": 1, "bad": 0}
 
 

@@ -88,8 +88,11 @@ def _earned_fraction(job: JobConfig, data: Dataset, start: float, until: float,
     return fraction
 
 
-def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
-    """``compute`` on columns."""
+def compute_dataset(
+    job: JobConfig, data: Dataset, as_of: datetime, subset: np.ndarray | None = None
+) -> Result:
+    """``compute`` on columns. ``subset`` (a mask of tickets) narrows the figures to
+    those tickets, their weights still drawn from the whole scope's history."""
     as_of = utc(as_of)
     window = resolve_window(job.window, as_of, job.zone)
     capacity = isinstance(job.baseline, CapacityBaseline)
@@ -118,6 +121,8 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
     np.minimum.at(first_started, tickets_of[before], started[before])
 
     weights = weigh(job.weighting, data, effort_total, start)
+    if subset is not None:
+        live = live & subset
     fraction = _earned_fraction(job, data, start, until, first_started) * live
 
     unplanned: dict[str, float] = {}
@@ -146,6 +151,28 @@ def compute_dataset(job: JobConfig, data: Dataset, as_of: datetime) -> Result:
     return Result(
         as_of, window, figures, kpis, explained, job.period, unit, unplanned, tuple(warnings)
     )
+
+
+def compute_epics(
+    job: JobConfig, data: Dataset, as_of: datetime, epic_type: str = "Epic"
+) -> dict[tuple[str, str], Result]:
+    """The figures of each epic in ``data`` (by source and key), computed over its
+    children (tickets whose ``parent`` is the epic), weights from the whole scope."""
+    types, type_values = data.attribute("type")
+    keys, key_values = data.attribute("key")
+    parents, parent_values = data.attribute("parent")
+    parent_code = {key: code for code, key in enumerate(parent_values) if key is not None}
+    results: dict[tuple[str, str], Result] = {}
+    if epic_type not in type_values:
+        return results
+    for index in np.flatnonzero(types == type_values.index(epic_type)):
+        key = key_values[keys[index]]
+        if key is None or data.deleted[index]:
+            continue
+        code = parent_code.get(key)
+        children = parents == code if code is not None else np.zeros(len(data), dtype=bool)
+        results[data.source(int(index)), key] = compute_dataset(job, data, as_of, subset=children)
+    return results
 
 
 def _rates(

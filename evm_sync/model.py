@@ -57,6 +57,7 @@ class Ticket:
     brand: str | None = None
     form: str | None = None
     project: str | None = None
+    parent: str | None = None  # the parent issue's key (a Jira epic)
     tags: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     reopens: int = 0

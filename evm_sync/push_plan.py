@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import FieldSpec, Target
-from evm_sync.config import PER_TICKET_KIND, JobConfig
+from evm_sync.config import EPICS_KIND, PER_TICKET_KIND, JobConfig
 from evm_sync.evm import Result
 from evm_sync.model import Weight
 
@@ -101,17 +101,20 @@ def target_of(push_target) -> Target:
 
 
 def targets_for(
-    push, source: str, result: Result, closed: Collection[tuple[str, str]]
-) -> list[Target]:
-    """What one push entry writes to: its target, or (per ticket) each weighted ticket
-    of its source that the helpdesk still lets us update."""
-    if push.target.kind != PER_TICKET_KIND:
-        return [target_of(push.target)]
-    return [
-        Target("zendesk_ticket", w.ticket_id)
-        for w in result.weights
-        if w.source == source and (w.source, w.ticket_id) not in closed
-    ]
+    push, source: str, result: Result, closed: Collection[tuple[str, str]],
+    epics: Mapping[tuple[str, str], Result],
+) -> list[Target]:  # fmt: skip
+    """What one push entry writes to: its target; per ticket, each weighted ticket of
+    its source that the helpdesk still lets us update; per epic, each epic in scope."""
+    if push.target.kind == PER_TICKET_KIND:
+        return [
+            Target("zendesk_ticket", w.ticket_id)
+            for w in result.weights
+            if w.source == source and (w.source, w.ticket_id) not in closed
+        ]
+    if push.target.kind == EPICS_KIND:
+        return [Target("jira_issue", key) for src, key in epics if src == source]
+    return [target_of(push.target)]
 
 
 def field_specs(job: JobConfig) -> list[tuple[int, FieldSpec]]:
@@ -124,7 +127,8 @@ def field_specs(job: JobConfig) -> list[tuple[int, FieldSpec]]:
 
 
 def _field_home(kind: str) -> str:
-    return "zendesk_ticket" if kind == PER_TICKET_KIND else kind
+    """Where a push entry's fields live: ticket fields, issue fields, ..."""
+    return {PER_TICKET_KIND: "zendesk_ticket", EPICS_KIND: "jira_issue"}.get(kind, kind)
 
 
 def plan(
@@ -133,12 +137,15 @@ def plan(
     result: Result,
     targets: Mapping[int, Sequence[Target]],
     current: Mapping[tuple[int, Target], Mapping[str, Any]],
+    epics: Mapping[tuple[str, str], Result] | None = None,
+    sources: Mapping[int, str] | None = None,
 ) -> list[tuple[int, Target, dict[str, Any], list[PushChange]]]:
     """Per target: the values to write (by field ref) and the changes they make.
 
-    ``targets`` holds each push entry's targets (``targets_for``); ``current`` what
-    each target holds now, by field ref (a property target: its property key).
-    Targets with nothing to change are left out.
+    ``targets`` holds each push entry's targets (``targets_for``), ``sources`` its
+    source, ``epics`` each epic's own result; ``current`` what each target holds
+    now, by field ref (a property target: its property key). Targets with nothing
+    to change are left out.
     """
     summary_values = pushed_values(result)
     by_ticket = {w.ticket_id: w for w in result.weights}
@@ -153,11 +160,12 @@ def plan(
                     change = PushChange(str(target), key, held.get(key), new)
                     planned.append((index, target, {key: new}, [change]))
                 continue
-            values = (
-                ticket_values(by_ticket[target.id])
-                if push.target.kind == PER_TICKET_KIND
-                else summary_values
-            )
+            if push.target.kind == PER_TICKET_KIND:
+                values = ticket_values(by_ticket[target.id])
+            elif push.target.kind == EPICS_KIND:
+                values = pushed_values((epics or {})[(sources or {})[index], target.id])
+            else:
+                values = summary_values
             changed = _changes(push.fields, values, held, str(target))
             if changed:
                 writes = {ref: change.new for ref, change in changed}

@@ -23,10 +23,10 @@ from typing import Any
 
 from connectors.base import Connector, Scope, Write
 from evm_sync import push_plan
-from evm_sync.config import Config, JobConfig
+from evm_sync.config import EPICS_KIND, Config, JobConfig
 from evm_sync.config_loader import push_source
 from evm_sync.dataset import DatasetBuilder
-from evm_sync.evm import Result, compute_dataset
+from evm_sync.evm import Result, compute_dataset, compute_epics
 from evm_sync.push_plan import PushChange
 from evm_sync.sources import in_scope, open_connectors, scope_key
 from evm_sync.state import PushRecord, RunRecord, StateError, StateStore
@@ -81,6 +81,7 @@ class _Run:
         self.pulled = Counter({"tickets": 0, "worklogs": 0})
         self.extra = {"job": job_name, "run_id": self.run_id}
         self.closed: set[tuple[str, str]] = set()
+        self.epics: dict[tuple[str, str], Result] = {}
 
     def pull(self, name: str, connector: Connector) -> None:
         scope = self.job.scope.get(name)
@@ -198,7 +199,10 @@ class _Run:
                     entry.source, entry.ticket_id, started, entry.seconds, entry.author
                 )
 
-        result = compute_dataset(job, builder.build(), as_of)
+        data = builder.build()
+        result = compute_dataset(job, data, as_of)
+        if any(push.target.kind == EPICS_KIND for push in job.push):
+            self.epics = compute_epics(job, data, as_of)
         return result, list(result.warnings)
 
     def push(
@@ -211,14 +215,15 @@ class _Run:
                 (index, push)
             )
         targets: dict[int, list] = {}
+        sources = {index: name for name, pushes in groups.items() for index, _ in pushes}
         current: dict = {}
         for name, pushes in groups.items():
             for index, push in pushes:
-                targets[index] = push_plan.targets_for(push, name, result, self.closed)
+                targets[index] = push_plan.targets_for(push, name, result, self.closed, self.epics)
                 refs = [str(r) for r in push.fields.values()] or [str(push.target.property)]
                 held = live[name].read(targets[index], refs)
                 current.update(((index, t), held.get(t, {})) for t in targets[index])
-        planned = push_plan.plan(self.job_name, job, result, targets, current)
+        planned = push_plan.plan(self.job_name, job, result, targets, current, self.epics, sources)
         if dry_run:
             return [c for *_, changes in planned for c in changes], 0
         outcome: list[PushChange] = []

@@ -28,6 +28,7 @@ BASE_FIELDS = (
     "resolutiondate",
     "timetracking",
     "timeoriginalestimate",
+    "parent",
 )
 
 
@@ -156,6 +157,7 @@ def issue_to_ticket(source: str, issue: Mapping[str, Any], extra: IssueFields) -
         project=str(project["key"])
         if isinstance(project, Mapping) and project.get("key")
         else None,
+        parent=_parent_key(fields.get("parent")),
         due_date=parse_date(fields.get(due_field), f"{where} field '{due_field}'"),
         sprint_end_at=sprint_end(fields.get(extra.sprint), where) if extra.sprint else None,
         resolved_at=optional_time(fields.get("resolutiondate"), f"{where} field 'resolutiondate'")
@@ -166,6 +168,13 @@ def issue_to_ticket(source: str, issue: Mapping[str, Any], extra: IssueFields) -
         if extra.story_points
         else None,
     )
+
+
+def _parent_key(parent: Any) -> str | None:
+    """The parent issue's key (an epic, for stories, tasks and bugs)."""
+    if isinstance(parent, Mapping) and parent.get("key"):
+        return str(parent["key"])
+    return None
 
 
 def worklog_to_model(source: str, entry: Mapping[str, Any]) -> Worklog:

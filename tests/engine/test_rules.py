@@ -148,3 +148,31 @@ def test_money_mode_prices_plan_and_earned_at_group_rates_and_actuals_at_agent_r
     assert f.ac == pytest.approx(3 * 90 + 1 * 70 + 2 * 50)  # 440
     assert f.cpi == pytest.approx(380 / 440)
     assert [w.hours for w in result.weights] == [4.0, 2.0]  # weights stay in hours
+
+
+def test_each_epic_gets_the_figures_of_its_children_with_scope_wide_weights():
+    from evm_sync.evm import compute_epics
+
+    j = fixed_job("2026-11-01 00:00", "2026-11-11 00:00", baseline={"kind": "due"},
+                  weighting={"order": ["history", "default"], "class_by": ["type"],
+                             "min_samples": 2})  # fmt: skip
+    history = [ticket(f"h{n}", type="Story", resolved_at="2026-10-20 00:00") for n in range(2)]
+    logs = [worklog("w1", "h0", "2026-10-19 00:00", 2), worklog("w2", "h1", "2026-10-19 00:00", 4)]
+    tickets = [
+        *history,
+        ticket("e1", type="Epic", key="P-1"),
+        ticket("e2", type="Epic", key="P-2"),
+        ticket("a", type="Story", key="P-3", parent="P-1", due_at="2026-11-03 00:00",
+               resolved_at="2026-11-02 00:00"),
+        ticket("b", type="Story", key="P-4", parent="P-1", due_at="2026-11-08 00:00"),
+        ticket("c", type="Story", key="P-5", parent="P-2", due_at="2026-11-04 00:00"),
+    ]  # fmt: skip
+    logs.append(worklog("w3", "a", "2026-11-02 00:00", 5))
+    from evm_sync.dataset import Dataset
+
+    epics = compute_epics(j, Dataset.from_records(tickets, logs), at("2026-11-05 00:00"))
+    assert set(epics) == {("s", "P-1"), ("s", "P-2")}
+    one, two = epics["s", "P-1"].figures, epics["s", "P-2"].figures
+    # Story weight: the median of the stories resolved before the window, (2 + 4) / 2 = 3 h.
+    assert (one.bac, one.pv, one.ev, one.ac) == pytest.approx((6, 3, 3, 5))
+    assert (two.bac, two.pv, two.ev, two.ac) == pytest.approx((3, 3, 0, 0))

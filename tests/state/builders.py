@@ -36,6 +36,7 @@ def full_ticket(tid: str, source: str = "zd", **changes: Any) -> Ticket:
         "brand": "main",
         "form": "default",
         "project": "SUP",
+        "parent": "SUP-1",
         "tags": ("vip", "eu"),
         "components": ("billing",),
         "reopens": 2,

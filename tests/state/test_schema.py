@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Table, inspect, text
@@ -120,3 +121,21 @@ def test_processes_opening_a_fresh_database_at_once_all_succeed(store_url: str) 
         start = manager.Barrier(3)
         futures = [pool.submit(workers.open_version, store_url, start) for _ in range(3)]
         assert [f.result(timeout=120) for f in futures] == [SCHEMA_VERSION] * 3
+
+
+def test_a_version_1_store_gets_the_parent_column_and_keeps_its_tickets(
+    raw: Engine, store_url: str
+) -> None:
+    with StateStore.open(store_url) as store:
+        store.save_page("zd", "tickets", {"c": 1}, tickets=[full_ticket("1")])
+    # Make it a version-1 store: no parent column, version 1 recorded.
+    with raw.begin() as conn:
+        conn.execute(text("ALTER TABLE evm_tickets DROP COLUMN parent"))
+        conn.execute(text("UPDATE evm_meta SET value = '1' WHERE key = 'schema_version'"))
+    assert _version(raw) == 1
+    with StateStore.open(store_url) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        (kept,) = store.tickets(["zd"])
+        assert kept == replace(full_ticket("1"), parent=None)  # the column came after it
+    with raw.connect() as conn:
+        assert "parent" in {c["name"] for c in inspect(conn).get_columns("evm_tickets")}

@@ -245,3 +245,42 @@ def test_resync_pulls_everything_again_and_drops_what_left_the_scope(helpdesk):
     assert again.pulled["tickets"] == first.pulled["tickets"]
     assert helpdesk.store.counts()["jr"] == stored
     assert again.result.figures == first.result.figures
+
+
+def test_each_epic_in_scope_gets_its_childrens_figures(helpdesk_factory, tmp_path):
+    from evm_sync.evm import compute
+    from tests.sync.conftest import make_config
+
+    helpdesk = helpdesk_factory(tickets=2000)
+    sb = helpdesk.sandbox
+    epics_job = {
+        "sources": ["jr"], "period": "week", "scope": {"jr": {"jql": "project = SUP"}},
+        "window": {"kind": "fixed", "start": "2026-09-01T00:00:00Z", "end": "2027-01-01T00:00:00Z"},
+        "baseline": {"kind": "due", "planned_finish": ["due_date"]},
+        "weighting": {"order": ["estimate", "default"], "hours_per_point": 4.0},
+        "push": [{"target": {"kind": "jira_epics"},
+                  "fields": {"evm_cpi": "EVM CPI", "evm_status": "EVM status"}}],
+    }  # fmt: skip
+    helpdesk.config = make_config(sb, f"sqlite:///{tmp_path / 'epics.db'}", epics=epics_job)
+    helpdesk.create_fields()
+    run = helpdesk.sync("epics")
+    epic_keys = {k for k, i in sb.jira.issues.items()
+                 if k.startswith("SUP-") and i["fields"]["issuetype"]["name"] == "Epic"}  # fmt: skip
+    assert epic_keys and {c.target.split(":")[1] for c in run.pushed} <= epic_keys
+    written = {c.target.split(":")[1] for c in run.pushed if c.field == "evm_status"}
+    assert written == epic_keys  # every epic gets a status, "no data" included
+
+    # One epic, recomputed from its children alone (weights need no history here).
+    epic = max(epic_keys, key=lambda k: sum(
+        1 for i in sb.jira.issues.values() if (i["fields"].get("parent") or {}).get("key") == k))  # fmt: skip
+    stored = helpdesk.store.tickets(["jr"], {"jr": "job:epics"})
+    children = [t for t in stored if t.parent == epic]
+    ids = {t.id for t in children}
+    logs = [w for w in helpdesk.store.worklogs(["jr"]) if w.ticket_id in ids]
+    alone = compute(helpdesk.config.jobs["epics"], children, logs, run.as_of).figures
+    status_field = next(f["id"] for f in sb.jira.fields if f.get("name") == "EVM status")
+    assert sb.jira.issues[epic]["fields"][status_field] == alone.status
+    sb.advance(120)
+    sb.reset_requests()
+    again = helpdesk.sync("epics")
+    assert again.pushed == () and helpdesk.writes() == []
