@@ -166,3 +166,9 @@ def test_bounded_jql_in_the_users_zone():
     since = datetime(2026, 7, 1, 23, 59, 59, tzinfo=UTC)
     jql = bounded_jql("project = OPS ORDER BY key", since, ZoneInfo("Asia/Kolkata"))
     assert jql == '(project = OPS) AND updated >= "2026-07-02 05:29" ORDER BY updated ASC'
+
+
+def test_parent_is_the_parent_issues_key():
+    assert ticket(parent={"id": "10000", "key": "OPS-7", "fields": {}}).parent == "OPS-7"
+    assert ticket().parent is None
+    assert ticket(parent={"id": "10000"}).parent is None  # no key: no parent we can name
