@@ -6,7 +6,8 @@
    ceil(changed targets / 100) writes).
 2. A no-change sync after it: one read per stream, no write.
 3. With the sandbox's rate limit on, a first sync of a smaller helpdesk: the share of
-   the export quota it used (target >= 90 % with max_quota_share = 1).
+   the export quota it used (target >= 90 % with max_quota_share = 1 and the
+   export limit configured, so the connector paces itself instead of meeting 429s).
 
     python bench/sync.py [--tickets 100000] [--limited-tickets 30000] [--export-limit 30]
 """
@@ -48,13 +49,14 @@ def sandbox(tickets: int, *extra: str):
         child.wait(10)
 
 
-def config_for(info: dict, state: Path, share: float) -> object:
+def config_for(info: dict, state: Path, share: float, export_limit: int | None = None) -> object:
     os.environ["BENCH_TOKEN"] = info["token"]
     common = {"email": info["email"], "token": "${BENCH_TOKEN}", "max_quota_share": share}
+    zendesk = {"export_per_minute": export_limit} if export_limit else {}
     return parse_config({
         "state": {"url": f"sqlite:///{state}"},
         "sources": {
-            "zd": {"kind": "zendesk", "url": info["zendesk_url"], **common},
+            "zd": {"kind": "zendesk", "url": info["zendesk_url"], **common, **zendesk},
             "jr": {"kind": "jira", "url": info["jira_url"], **common},
         },
         "jobs": {
@@ -139,7 +141,7 @@ def first_and_no_change(tickets: int, folder: Path) -> None:
 
 def under_rate_limit(tickets: int, export_limit: int, folder: Path) -> None:
     with sandbox(tickets, "--rate-limit", f"700/{export_limit}") as info:
-        config = config_for(info, folder / "limited.db", share=1.0)
+        config = config_for(info, folder / "limited.db", share=1.0, export_limit=export_limit)
         with StateStore.open(config.state.url) as store:
             _, seconds = timed(config, "queue", store)
         served = requests.get(f"{info['zendesk_url']}/_sandbox/requests", timeout=30).json()

@@ -18,7 +18,7 @@ connectors knowing who listens.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -107,7 +107,8 @@ class ApiAdapter(HTTPAdapter):
 
     ``raise_for(failure)`` (optional) turns a failed exchange (no response, or a
     status of 400 and above) into the exception to raise; without it responses are
-    returned whatever their status.
+    returned whatever their status. ``path_gates`` hold requests to paths starting
+    with a prefix to that path's own quota (Zendesk's incremental exports).
     """
 
     def __init__(
@@ -116,11 +117,15 @@ class ApiAdapter(HTTPAdapter):
         timeout: float,
         *,
         raise_for: Callable[[HttpFailure], Exception] | None = None,
+        path_gates: Sequence[tuple[str, QuotaGate]] = (),
     ) -> None:
         super().__init__(max_retries=0)
         self.gate = gate
         if gate is not None:
             gate.on_wait = _observed_wait(gate.on_wait)
+        self.path_gates = list(path_gates)
+        for _, extra in self.path_gates:
+            extra.on_wait = _observed_wait(extra.on_wait)
         self.default_timeout = timeout
         self.raise_for = raise_for
         self.counts: Counter[str] = Counter()
@@ -129,6 +134,10 @@ class ApiAdapter(HTTPAdapter):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         endpoint = endpoint_of(request.method, request.url)
+        path = endpoint.partition(" ")[2]
+        for prefix, extra in self.path_gates:  # an endpoint's own, lower limit
+            if path.startswith(prefix):
+                extra.before_request()
         if self.gate is not None:
             self.gate.before_request()
         self.counts[endpoint] += 1

@@ -130,7 +130,8 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 class QuotaGate:
-    """Keeps our requests within ``share`` of the per-minute quota the API announces.
+    """Keeps our requests within ``share`` of the per-minute quota the API announces
+    (or of a ``limit`` given up front, for endpoints whose own limit no header names).
 
     ``observe(headers)`` learns the limit (``X-Rate-Limit`` for Zendesk,
     ``X-RateLimit-Limit`` for Jira) and what is left; ``before_request()`` sleeps
@@ -147,6 +148,7 @@ class QuotaGate:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         on_wait: Callable[[float], None] | None = None,
+        limit: float | None = None,
     ) -> None:
         if not 0 < share <= 1:
             raise ValueError("max_quota_share must be in (0, 1]")
@@ -154,7 +156,7 @@ class QuotaGate:
         self.clock = clock
         self.sleep = sleep
         self.on_wait = on_wait
-        self.limit: float | None = None
+        self.limit: float | None = limit
         self.remaining: float | None = None
         self._sent: deque[float] = deque()
 

@@ -102,6 +102,7 @@ class ZendeskSource(_SourceBase):
     estimate_field: str | None = None
     time_fields: TimeFields = TimeFields()
     per_page: int = Field(1000, ge=1, le=1000)
+    export_per_minute: int | None = Field(None, ge=1, le=1000)
 
     @model_validator(mode="after")
     def _where(self) -> ZendeskSource:

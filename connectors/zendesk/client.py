@@ -40,6 +40,9 @@ T = TypeVar("T")
 ZENDESK_RETRIABLE = RETRIABLE_STATUSES | {409}
 
 
+EXPORT_PREFIX = "/api/v2/incremental/"  # the exports: 10 requests a minute (30 high volume)
+
+
 @dataclass(frozen=True)
 class ClientSettings:
     """How to reach one Zendesk account; ``repr`` never shows the token."""
@@ -93,12 +96,20 @@ class ZendeskClient:
     """One authenticated zenpy client; every call retried under one policy."""
 
     def __init__(
-        self, settings: ClientSettings, policy: RetryPolicy, gate: QuotaGate | None
+        self,
+        settings: ClientSettings,
+        policy: RetryPolicy,
+        gate: QuotaGate | None,
+        export_gate: QuotaGate | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy
         self.adapter = _BaseUrlAdapter(
-            settings.base_url, gate, settings.timeout, raise_for=self._convert
+            settings.base_url,
+            gate,
+            settings.timeout,
+            raise_for=self._convert,
+            path_gates=[(EXPORT_PREFIX, export_gate)] if export_gate else (),
         )
         session = requests.Session()
         session.mount("http://", self.adapter)

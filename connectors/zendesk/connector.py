@@ -24,7 +24,7 @@ from connectors.base import (
     WriteResult,
 )
 from connectors.errors import FatalError
-from connectors.retry import limits_from
+from connectors.retry import QuotaGate, limits_from
 from connectors.zendesk.client import ClientSettings, ZendeskClient, base_url_for
 from connectors.zendesk.fields import FieldCatalog, find_field
 from connectors.zendesk.normalize import TicketContext, normalize_page
@@ -78,6 +78,13 @@ class ZendeskConnector:
     ) -> ZendeskConnector:
         """Build from a source's validated options (see ``connectors.create``)."""
         policy, gate = limits_from(name, options, sleep=sleep, clock=clock)
+        export_limit = options.get("export_per_minute")
+        export_gate = (
+            QuotaGate(gate.share, limit=float(export_limit), clock=clock, sleep=sleep,
+                      on_wait=gate.on_wait)
+            if export_limit
+            else None
+        )  # fmt: skip
         settings = ClientSettings(
             source=name,
             base_url=base_url_for(options.get("subdomain"), options.get("url")),
@@ -92,7 +99,7 @@ class ZendeskConnector:
             start = start.replace(tzinfo=UTC)
         return cls(
             name,
-            ZendeskClient(settings, policy, gate),
+            ZendeskClient(settings, policy, gate, export_gate),
             start=start,
             estimate_field=options.get("estimate_field"),
             time_fields=options.get("time_fields"),

@@ -140,3 +140,18 @@ def test_zenpy_never_sleeps_on_its_own(api, make_connector, monkeypatch):
     fields = connector.catalog.ticket_fields()
     assert slept == [] and len(fields) == 7
     assert connector.request_counts()["GET /api/v2/ticket_fields.json"] == 2
+
+
+def test_exports_keep_within_a_share_of_their_own_limit(api, make_connector, fake_time):
+    # No header names the exports' limit (10 a minute): it is configured. With 4 a
+    # minute and a share of 0.5, the third export waits a minute; other calls do not.
+    for cursor, end in (("a", False), ("b", False), ("c", True)):
+        api.get(TICKETS, json={"tickets": [], "after_cursor": cursor, "end_of_stream": end},
+                headers={"X-Rate-Limit": "700"})  # fmt: skip
+    add_fields(api)
+    connector = make_connector(max_quota_share=0.5, export_per_minute=4)
+    assert len(pull_all(connector)) == 3
+    assert len(fake_time.sleeps) == 1 and 59 <= fake_time.sleeps[0] <= 60
+    for _ in range(5):
+        connector.catalog.ticket_fields()
+    assert len(fake_time.sleeps) == 1
