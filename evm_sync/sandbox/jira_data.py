@@ -172,20 +172,17 @@ def base_fields() -> list[dict[str, Any]]:
     return fields
 
 
+# The system fields on the generated site's edit screen (custom ones are added).
+SCREEN_SYSTEM_FIELDS = frozenset(
+    {"summary", "description", "labels", "duedate", "priority", "assignee", "components"}
+)
+
+
 def populate(store: JiraStore, count: int, seed: int) -> None:
     rng = random.Random(f"jira-{seed}")
     now = store.clock.now().timestamp()
     store.fields = base_fields()
-    store.screen = {
-        "summary",
-        "description",
-        "labels",
-        "duedate",
-        "priority",
-        "assignee",
-        "components",
-        STORY_POINTS,
-    }
+    store.screen = {*SCREEN_SYSTEM_FIELDS, STORY_POINTS}
     for n in range(12):
         account = f"5b10a2844c20165700ede{n:03d}"
         store.users[account] = {

@@ -149,15 +149,8 @@ def _load_zendesk(store: ZendeskStore, data: dict[str, Any]) -> None:
 def _load_jira(store: JiraStore, data: dict[str, Any]) -> None:
     now = store.clock.now().timestamp()
     store.fields = [dict(f) for f in data.get("fields") or []]
-    store.screen = {
-        "summary",
-        "description",
-        "labels",
-        "duedate",
-        "priority",
-        "assignee",
-        "components",
-    } | {f["id"] for f in store.fields if f.get("custom") and f.get("name") != LOCKED_NAME}
+    custom = {f["id"] for f in store.fields if f.get("custom") and f.get("name") != LOCKED_NAME}
+    store.screen = set(jira_data.SCREEN_SYSTEM_FIELDS) | custom
     default_user = {
         "self": f"{BASE}/rest/api/2/user?accountId=sandbox-user",
         "accountId": "sandbox-user",
