@@ -27,16 +27,15 @@ FIELD_TYPES = {
 }
 
 
-def list_ticket_fields(call: Call) -> Reply:
-    fields = call.app.zendesk.ticket_fields
+def listing(name: str, items: list[dict[str, Any]]) -> Reply:
+    """A one-page Zendesk list: the items under ``name``, no next or previous page."""
     return Reply(
-        body={
-            "ticket_fields": list(fields),
-            "next_page": None,
-            "previous_page": None,
-            "count": len(fields),
-        }
+        body={name: list(items), "next_page": None, "previous_page": None, "count": len(items)}
     )
+
+
+def list_ticket_fields(call: Call) -> Reply:
+    return listing("ticket_fields", call.app.zendesk.ticket_fields)
 
 
 def create_ticket_field(call: Call) -> Reply:
@@ -75,15 +74,7 @@ def put_organization(call: Call, org_id: str) -> Reply:
 
 
 def list_organization_fields(call: Call) -> Reply:
-    fields = call.app.zendesk.organization_fields
-    return Reply(
-        body={
-            "organization_fields": list(fields),
-            "next_page": None,
-            "previous_page": None,
-            "count": len(fields),
-        }
-    )
+    return listing("organization_fields", call.app.zendesk.organization_fields)
 
 
 def create_organization_field(call: Call) -> Reply:

@@ -12,6 +12,7 @@ from evm_sync.sandbox.app import BadRequest, Call, Reply, zendesk_route
 from evm_sync.sandbox.clock import zendesk_time
 from evm_sync.sandbox.links import BASE
 from evm_sync.sandbox.zendesk_fields import ROUTES as FIELD_ROUTES
+from evm_sync.sandbox.zendesk_fields import listing
 from evm_sync.sandbox.zendesk_render import (
     custom_field_ids,
     render_audit,
@@ -124,14 +125,7 @@ def show_many(call: Call) -> Reply:
     ids = custom_field_ids(store)
     with store.lock:
         found = [store.tickets[int(part)] for part in raw if int(part) in store.tickets]
-        return Reply(
-            body={
-                "tickets": [render_ticket(store, t, BASE, ids, False) for t in found],
-                "next_page": None,
-                "previous_page": None,
-                "count": len(found),
-            }
-        )
+        return listing("tickets", [render_ticket(store, t, BASE, ids, False) for t in found])
 
 
 def get_ticket(call: Call, ticket_id: str) -> Reply:
